@@ -1,0 +1,68 @@
+# orgbridge: two commands set everything up. `make run` starts the app on the sample
+# organisation; `make test` installs what the tests need, starts Neo4j and runs every test.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ORGBRIDGE := $(VENV)/bin/orgbridge
+STAMP := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.dev-installed
+WORKSPACE ?= workspace
+SAMPLE := examples/sample
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install dev system-deps lint typecheck neo4j-install neo4j-start neo4j-stop bench sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+install: $(STAMP)
+
+$(DEVSTAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+dev: $(DEVSTAMP)
+
+run: $(STAMP)
+	$(ORGBRIDGE) ingest --workspace $(WORKSPACE) --staff $(SAMPLE)/staff.csv \
+		--projects $(SAMPLE)/projects.csv --pairs $(SAMPLE)/pairs.csv \
+		--sponsorships $(SAMPLE)/sponsorships.csv
+	$(ORGBRIDGE) summary --workspace $(WORKSPACE)
+
+# Debian's chromium and its chromedriver drive the browser tests; nothing downloads a browser.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; \
+	fi
+
+lint: $(DEVSTAMP)
+	$(VENV)/bin/ruff check orgbridge tests bench tools
+	$(VENV)/bin/ruff format --check orgbridge tests bench tools
+	$(VENV)/bin/mypy
+
+typecheck: lint
+
+neo4j-install: $(STAMP)
+	$(PY) tools/neo4j_server.py install
+
+neo4j-start: neo4j-install
+	$(PY) tools/neo4j_server.py start
+
+neo4j-stop:
+	@if [ -x $(PY) ]; then $(PY) tools/neo4j_server.py stop; fi
+
+test: $(DEVSTAMP) system-deps neo4j-start
+	$(MAKE) lint
+	status=0; $(PY) -m pytest -q --doctest-modules orgbridge tests || status=$$?; \
+	$(MAKE) neo4j-stop; exit $$status
+
+bench: $(DEVSTAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
