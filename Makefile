@@ -33,6 +33,9 @@ run: $(STAMP)
 		--projects $(SAMPLE)/projects.csv --pairs $(SAMPLE)/pairs.csv \
 		--sponsorships $(SAMPLE)/sponsorships.csv
 	$(ORGBRIDGE) summary --workspace $(WORKSPACE)
+	$(ORGBRIDGE) analyze --workspace $(WORKSPACE) --json $(WORKSPACE)/analysis.json \
+		--html $(WORKSPACE)/report.html
+	$(ORGBRIDGE) app --workspace $(WORKSPACE) --demo-users
 
 # Debian's chromium and its chromedriver drive the browser tests; nothing downloads a browser.
 system-deps:
@@ -63,6 +66,9 @@ test: $(DEVSTAMP) system-deps neo4j-start
 
 bench: $(DEVSTAMP)
 	$(PY) -m bench
+
+sample: $(STAMP)
+	$(PY) examples/make_sample.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

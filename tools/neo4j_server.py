@@ -23,6 +23,7 @@ Standard library plus the neo4j Python driver (only needed for readiness).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -81,6 +82,7 @@ class Neo4jServerError(RuntimeError):
 
 # --------------------------------------------------------------------------- settings
 
+
 def port() -> int:
     return int(os.environ.get("ORGBRIDGE_NEO4J_PORT", "7687"))
 
@@ -110,6 +112,7 @@ def log(msg: str) -> None:
 
 # --------------------------------------------------------------------------- install
 
+
 def _pom_digest() -> str:
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
@@ -137,12 +140,21 @@ def install(force: bool = False) -> None:
     tmp = HOME / "lib.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     cmd = [
-        mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-        "-DincludeScope=runtime", f"-DoutputDirectory={tmp}", "-Dmdep.prependGroupId=true",
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={tmp}",
+        "-Dmdep.prependGroupId=true",
     ]
     log(f"resolving Neo4j {neo4j_version()} from Maven Central: {' '.join(cmd)}")
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
         raise Neo4jServerError(f"maven failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}")
@@ -152,12 +164,16 @@ def install(force: bool = False) -> None:
     INSTALL_MARKER.unlink(missing_ok=True)
     shutil.rmtree(LIB, ignore_errors=True)
     tmp.rename(LIB)
-    INSTALL_MARKER.write_text(json.dumps(
-        {"version": neo4j_version(), "pom_sha256": _pom_digest(), "jars": jars}, indent=1))
+    INSTALL_MARKER.write_text(
+        json.dumps(
+            {"version": neo4j_version(), "pom_sha256": _pom_digest(), "jars": jars}, indent=1
+        )
+    )
     log(f"installed {len(jars)} jars in {time.monotonic() - t0:.1f}s")
 
 
 # --------------------------------------------------------------------------- process
+
 
 def _read_pid() -> int | None:
     try:
@@ -205,6 +221,8 @@ def write_conf() -> None:
         f"server.directories.import={IMPORT}",
         "server.memory.pagecache.size=512m",
         "dbms.security.auth_enabled=true",
+        "# Netty waits a 5 s quiet period per event loop group on shutdown (~10 s stop); skip it.",
+        "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
         "",
     ]
     CONF_FILE.write_text("\n".join(lines))
@@ -219,19 +237,30 @@ def _set_initial_password() -> None:
     if (DATA / "databases" / "system").exists():
         return
     env = dict(os.environ, NEO4J_HOME=str(HOME), NEO4J_CONF=str(CONF_DIR))
-    cmd = [java(), "-cp", f"{LIB}/*", f"-Dbasedir={HOME}",
-           "org.neo4j.server.startup.Neo4jAdminCommand",
-           "dbms", "set-initial-password", password()]
+    cmd = [
+        java(),
+        "-cp",
+        f"{LIB}/*",
+        f"-Dbasedir={HOME}",
+        "org.neo4j.server.startup.Neo4jAdminCommand",
+        "dbms",
+        "set-initial-password",
+        password(),
+    ]
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0 or not (DATA / "dbms" / "auth.ini").is_file():
         raise Neo4jServerError(
-            f"set-initial-password failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}")
+            f"set-initial-password failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}"
+        )
     log("initial password set")
 
 
 def _tail(path: Path, n: int = 60) -> str:
+    """Last n lines of the latest run (after the last '==== ... starting' banner)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+        text = path.read_text(errors="replace")
+        text = text[text.rfind("\n==== ") + 1 :] if "\n==== " in text else text
+        return "\n".join(text.splitlines()[-n:])
     except OSError:
         return "(no log)"
 
@@ -252,8 +281,10 @@ def write_credentials() -> dict:
 def ping(timeout: float = 1.0) -> None:
     """Raises unless the server answers RETURN 1 on database neo4j."""
     from neo4j import GraphDatabase
-    with GraphDatabase.driver(uri(), auth=(USER, password()), connection_timeout=timeout,
-                              max_connection_lifetime=30) as driver:
+
+    with GraphDatabase.driver(
+        uri(), auth=(USER, password()), connection_timeout=timeout, max_connection_lifetime=30
+    ) as driver:
         driver.verify_connectivity()
         records, _, _ = driver.execute_query("RETURN 1 AS one", database_="neo4j")
         if records[0]["one"] != 1:
@@ -262,26 +293,31 @@ def ping(timeout: float = 1.0) -> None:
 
 def wait_ready(pid: int, timeout: float = READY_TIMEOUT_S) -> float:
     from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
     t0 = time.monotonic()
     deadline = t0 + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         if not _is_our_server(pid):
             raise Neo4jServerError(
-                f"Neo4j process {pid} died during startup; tail of {CONSOLE_LOG}:\n{_tail(CONSOLE_LOG)}")
+                f"Neo4j process {pid} died during startup; tail of {CONSOLE_LOG}:\n"
+                f"{_tail(CONSOLE_LOG)}"
+            )
         try:
             ping()
             return time.monotonic() - t0
         except AuthError as e:
             raise Neo4jServerError(
                 f"Neo4j is up but rejects the password ({e}). The password is only set before the "
-                f"first start; set ORGBRIDGE_NEO4J_PASSWORD to the original one or delete {DATA}.")
+                f"first start; set ORGBRIDGE_NEO4J_PASSWORD to the original one or delete {DATA}."
+            ) from e
         except (DriverError, Neo4jError, OSError) as e:
             last = e
         time.sleep(0.5)
     raise Neo4jServerError(
         f"Neo4j not ready after {timeout:.0f}s (last error: {last!r}); tail of {CONSOLE_LOG}:\n"
-        f"{_tail(CONSOLE_LOG)}")
+        f"{_tail(CONSOLE_LOG)}"
+    )
 
 
 def start() -> None:
@@ -297,16 +333,34 @@ def start() -> None:
     _set_initial_password()
     heap_min = os.environ.get("ORGBRIDGE_NEO4J_HEAP_MIN", "512m")
     heap_max = os.environ.get("ORGBRIDGE_NEO4J_HEAP_MAX", "2g")
-    cmd = [java(), f"-Xms{heap_min}", f"-Xmx{heap_max}", *JVM_FLAGS,
-           "-cp", f"{PLUGINS}/*:{LIB}/*", MAIN_CLASS,
-           f"--home-dir={HOME}", f"--config-dir={CONF_DIR}", "--console-mode"]
+    cmd = [
+        java(),
+        f"-Xms{heap_min}",
+        f"-Xmx{heap_max}",
+        *JVM_FLAGS,
+        "-cp",
+        f"{PLUGINS}/*:{LIB}/*",
+        MAIN_CLASS,
+        f"--home-dir={HOME}",
+        f"--config-dir={CONF_DIR}",
+        "--console-mode",
+    ]
     env = dict(os.environ, NEO4J_HOME=str(HOME), NEO4J_CONF=str(CONF_DIR))
     t0 = time.monotonic()
     with open(CONSOLE_LOG, "ab") as out:
-        out.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(cmd)}\n".encode())
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        out.write(f"\n==== {stamp} starting: {' '.join(cmd)}\n".encode())
         out.flush()
-        proc = subprocess.Popen(cmd, cwd=BASE, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=BASE,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
     PID_FILE.write_text(f"{proc.pid}\n")
     log(f"started pid {proc.pid}, waiting for {uri()} ...")
     try:
@@ -320,6 +374,20 @@ def start() -> None:
     log(f"ready at {uri()} in {time.monotonic() - t0:.1f}s (pid {proc.pid})")
 
 
+def _reap(pid: int, block: bool = False) -> None:
+    """If the server is our own child (started in this process), collect the zombie."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0 if block else os.WNOHANG)
+
+
+def _wait_gone(pid: int, timeout: float = 5.0) -> None:
+    """After exit: reap it if it is our child, else give its parent a moment to reap it."""
+    _reap(pid, block=True)
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
     try:
         os.kill(pid, signal.SIGTERM)
@@ -327,7 +395,9 @@ def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        _reap(pid)
         if not _is_our_server(pid):
+            _wait_gone(pid)
             return
         time.sleep(0.2)
     log(f"pid {pid} still alive after {timeout:.0f}s, sending SIGKILL")
@@ -336,7 +406,9 @@ def _terminate(pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
     except ProcessLookupError:
         return
     for _ in range(50):
+        _reap(pid)
         if not _is_our_server(pid):
+            _wait_gone(pid)
             return
         time.sleep(0.1)
 
@@ -365,14 +437,20 @@ def rss_kib(pid: int) -> int | None:
 
 def status() -> int:
     pid = running_pid()
-    info: dict = {"installed": is_installed(), "version": neo4j_version(), "running": pid is not None,
-                  "pid": pid, "uri": uri(), "ready": False}
+    info: dict = {
+        "installed": is_installed(),
+        "version": neo4j_version(),
+        "running": pid is not None,
+        "pid": pid,
+        "uri": uri(),
+        "ready": False,
+    }
     if pid is not None:
         info["rss_mib"] = round((rss_kib(pid) or 0) / 1024, 1)
         try:
             ping(timeout=2.0)
             info["ready"] = True
-        except Exception as e:  # noqa: BLE001 - status reports, never raises
+        except Exception as e:  # status reports, never raises
             info["error"] = f"{type(e).__name__}: {e}"
     print(json.dumps(info, indent=1))
     return 0 if info["ready"] else 3

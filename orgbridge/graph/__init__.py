@@ -1,5 +1,7 @@
 """The organisation as a graph: columnar tables, compiled views, and the stores that keep them."""
 
+from orgbridge.graph._export import write_csv, write_gexf, write_graphml
+from orgbridge.graph._neo4j import Neo4jStore
 from orgbridge.graph._orggraph import OrgGraph, empty_ties, normalise_layers
 from orgbridge.graph._schema import (
     BUILTIN_LAYERS,
@@ -13,6 +15,8 @@ from orgbridge.graph._schema import (
     SPONSORSHIP,
     TIE_COLUMNS,
 )
+from orgbridge.graph._store import SCHEMA_VERSION, Store
+from orgbridge.graph._workspace import Workspace
 
 __all__ = [
     "BUILTIN_LAYERS",
@@ -23,9 +27,16 @@ __all__ = [
     "MIN_GROUP_FLOOR",
     "PEOPLE_COLUMNS",
     "REPORTS_TO",
+    "SCHEMA_VERSION",
     "SPONSORSHIP",
     "TIE_COLUMNS",
+    "Neo4jStore",
     "OrgGraph",
+    "Store",
+    "Workspace",
     "empty_ties",
     "normalise_layers",
+    "write_csv",
+    "write_gexf",
+    "write_graphml",
 ]

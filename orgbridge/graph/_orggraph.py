@@ -131,8 +131,13 @@ class OrgGraph:
         explicit = _coerce_ties(ties if ties is not None else empty_ties(), len(people))
         if (explicit["layer"] == REPORTS_TO).any():
             raise GraphError("reports_to ties are derived from people.manager_id; set that instead")
-        self._ties = pd.concat([explicit, self._manager_ties()], ignore_index=True)
-        self._ties["layer"] = self._ties["layer"].astype("category")
+        derived = self._manager_ties()
+        layer = _union_layers([explicit["layer"], derived["layer"]])
+        combined = pd.concat(
+            [explicit.drop(columns="layer"), derived.drop(columns="layer")], ignore_index=True
+        )
+        combined.insert(2, "layer", pd.Series(layer, index=combined.index))
+        self._ties = combined
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     # ---- construction -------------------------------------------------------------------
@@ -160,7 +165,7 @@ class OrgGraph:
         ties = ties.copy()
         ties = ties[ties["layer"] != REPORTS_TO] if "layer" in ties.columns else ties
         for end in ("source", "target"):
-            codes = index.get_indexer(ties[end].astype(str))
+            codes = index.get_indexer(pd.Index(ties[end].astype(str)))
             if (codes < 0).any():
                 bad = ties.loc[codes < 0, end].iloc[0]
                 raise GraphError(f"tie {end} {bad!r} is not a known person")
@@ -173,7 +178,7 @@ class OrgGraph:
         managers = self._people["manager_id"]
         present = managers.notna().to_numpy()
         codes = np.full(len(managers), -1, dtype=np.int64)
-        codes[present] = self._index.get_indexer(managers[present].astype(str))
+        codes[present] = self._index.get_indexer(pd.Index(managers[present].astype(str)))
         keep = codes >= 0
         source = np.flatnonzero(keep).astype(np.int32)
         n = len(source)
@@ -324,7 +329,9 @@ class OrgGraph:
             extra[end] = self.positions(extra[end].astype(str)).astype(np.int32)
         combined = pd.concat([self.explicit_ties(), _coerce_ties(extra, self.n_people)])
         return OrgGraph(
-            self._people, combined.reset_index(drop=True), special=self.special,
+            self._people,
+            combined.reset_index(drop=True),
+            special=self.special,
             metadata=self.metadata,
         )
 
@@ -396,9 +403,7 @@ class OrgGraph:
         self._cache[key] = matrix
         return matrix
 
-    def igraph(
-        self, layers: LayerSpec = None, *, directed: bool = False
-    ) -> Any:
+    def igraph(self, layers: LayerSpec = None, *, directed: bool = False) -> Any:
         """An igraph.Graph of the chosen layers, vertices in people order, attribute
         ``weight`` on edges (distinct edges, weights summed). Built from index arrays, cached.
         """
@@ -407,9 +412,7 @@ class OrgGraph:
         key = ("igraph", normalise_layers(layers, self.layers), directed)
         if key not in self._cache:
             src, dst, weight = self.edge_arrays(layers, directed=directed)
-            graph = ig.Graph(
-                n=self.n_people, edges=np.column_stack([src, dst]), directed=directed
-            )
+            graph = ig.Graph(n=self.n_people, edges=np.column_stack([src, dst]), directed=directed)
             graph.es["weight"] = weight
             self._cache[key] = graph
         return self._cache[key]
@@ -437,6 +440,28 @@ class OrgGraph:
         return f"OrgGraph({self.n_people} people; {counts or 'no ties'})"
 
 
+def _union_layers(parts: Sequence[pd.Series]) -> pd.Categorical:
+    """Concatenate layer columns into one Categorical by remapping codes (no string work)."""
+    cats = [_layer_categorical(part) for part in parts]
+    names = sorted({str(c) for cat in cats for c in cat.categories})
+    position = {name: i for i, name in enumerate(names)}
+    codes = []
+    for cat in cats:
+        remap = np.array([position[str(c)] for c in cat.categories], dtype=np.int64)
+        raw = np.asarray(cat.codes, dtype=np.int64)
+        codes.append(remap[raw] if len(remap) else raw)
+    categories = pd.Index(names, dtype=object)
+    return pd.Categorical.from_codes(np.concatenate(codes), categories=categories)
+
+
+def _layer_categorical(layer: pd.Series) -> pd.Categorical:
+    """Layer names as a Categorical (hash-based; never sorts millions of strings)."""
+    if isinstance(layer.dtype, pd.CategoricalDtype):
+        cat = pd.Categorical(layer)
+        return cat.rename_categories({c: str(c) for c in cat.categories})
+    return pd.Categorical(layer.astype(str).to_numpy(dtype=object))
+
+
 def _coerce_ties(ties: pd.DataFrame, n_people: int) -> pd.DataFrame:
     """Bring a tie table to the canonical columns and dtypes, checking positions."""
     missing = {"source", "target", "layer"} - set(ties.columns)
@@ -447,7 +472,7 @@ def _coerce_ties(ties: pd.DataFrame, n_people: int) -> pd.DataFrame:
         {
             "source": ties["source"].to_numpy(dtype=np.int64),
             "target": ties["target"].to_numpy(dtype=np.int64),
-            "layer": ties["layer"].astype(str).to_numpy(dtype=object),
+            "layer": _layer_categorical(ties["layer"]),
             "weight": (
                 ties["weight"].to_numpy(dtype=np.float64)
                 if "weight" in ties.columns

@@ -46,8 +46,10 @@ class Store(Protocol):
         """The per-person table saved under ``name`` (empty if none)."""
         ...
 
-    def save_proposals(self, run_id: str, proposals: pd.DataFrame, parameters: dict[str, Any]) -> None:
-        """Store a recommender run: proposals (``a, b, kind, score, reason`` ...) and its parameters."""
+    def save_proposals(
+        self, run_id: str, proposals: pd.DataFrame, parameters: dict[str, Any]
+    ) -> None:
+        """Store a recommender run: its proposals (``a, b, kind, score, reason``) and parameters."""
         ...
 
     def load_proposals(self, run_id: str | None = None) -> pd.DataFrame:

@@ -46,12 +46,6 @@ atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
 
 def _use_debian_chromedriver() -> None:
     """Make ``chromedriver`` on PATH resolve to /usr/bin/chromedriver, and forbid downloads."""
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.exit(
-            f"e2e tests need Debian's chromium and chromium-driver: {CHROMIUM} or "
-            f"{CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)",
-            returncode=4,
-        )
     # selenium >= 4.6 would otherwise ask Selenium Manager, which may download a driver.
     os.environ["SE_CHROMEDRIVER"] = CHROMEDRIVER
     os.environ["SE_OFFLINE"] = "true"
@@ -71,6 +65,14 @@ _use_debian_chromedriver()
 
 def pytest_setup_options() -> Options:
     """Chrome options for one browser session: Debian's chromium, headless, fresh profile."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        # Fails only the browser tests (in fixture setup), not the whole run.
+        pytest.fail(
+            f"e2e tests need Debian's chromium and chromium-driver: {', '.join(missing)} "
+            "not found (apt-get install chromium chromium-driver)",
+            pytrace=False,
+        )
     options = Options()
     options.binary_location = CHROMIUM
     for flag in _CHROMIUM_FLAGS:

@@ -19,7 +19,9 @@ TIES = [("P1", "P2"), ("P2", "P3")]
 
 
 def _smoke_app() -> Dash:
-    app = Dash(__name__, external_stylesheets=[dbc.themes.BOOTSTRAP])
+    # No dbc.themes.BOOTSTRAP here: it is a CDN URL, unreachable offline, and the failed load
+    # would be a SEVERE console entry. The real app must serve Bootstrap's CSS from its assets/.
+    app = Dash(__name__)
     elements = [
         {"data": {"id": p["person_id"], "label": p["name"]}, "position": {"x": 100 * i, "y": 50}}
         for i, p in enumerate(PEOPLE)
@@ -59,8 +61,10 @@ def _smoke_app() -> Dash:
     return app
 
 
-def test_stack_renders_without_console_errors(dash_duo) -> None:
-    dash_duo.start_server(_smoke_app())
+# "dev" serves React's development build with dev tools, where prop-type errors reach the console.
+@pytest.mark.parametrize("debug", [False, True], ids=["prod", "dev"])
+def test_stack_renders_without_console_errors(dash_duo, debug: bool) -> None:
+    dash_duo.start_server(_smoke_app(), debug=debug, use_reloader=False, dev_tools_hot_reload=False)
 
     # cytoscape: the canvas exists, has a size, and cytoscape.js holds our 3 nodes and 2 edges
     canvas = dash_duo.wait_for_element("#graph canvas")
@@ -81,4 +85,8 @@ def test_stack_renders_without_console_errors(dash_duo) -> None:
     dash_duo.find_element("#go").click()
     dash_duo.wait_for_text_to_equal("#out", "clicked 1")
 
+    # JS queries, not find_elements: an empty result would wait out the 2 s implicit wait
+    count = "return document.querySelectorAll(arguments[0]).length"
+    assert dash_duo.driver.execute_script(count, ".dash-debug-menu__outer") == int(debug)
+    assert dash_duo.driver.execute_script(count, ".dash-fe-error__title") == 0, "dev tools error"
     assert dash_duo.get_logs() == []

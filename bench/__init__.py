@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench``: each module's ``main()`` writes JSON to bench/results/."""

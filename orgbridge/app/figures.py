@@ -1,0 +1,508 @@
+"""Pure functions from service results to what the browser draws.
+
+Plotly figures, cytoscape elements and stylesheets, AG Grid rows and column definitions, and
+the text of headline cards. Nothing here reads a store, a session or the clock.
+
+Example
+-------
+>>> import pandas as pd
+>>> grid_rows(pd.DataFrame({"group": ["A"], "share": [float("nan")]}))
+[{'group': 'A', 'share': None}]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from orgbridge.app.network import NetworkView
+
+__all__ = [
+    "PALETTE",
+    "before_after_figure",
+    "coverage_figure",
+    "cytoscape_elements",
+    "cytoscape_stylesheet",
+    "ei_figure",
+    "equity_figure",
+    "format_value",
+    "grid_columns",
+    "grid_rows",
+    "headline_rows",
+    "hops_figure",
+    "legend_items",
+    "matrix_figure",
+    "proposal_rows",
+    "report_rows",
+]
+
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+)
+SUPPRESSED_COLOUR = "#d0d0d0"
+
+
+def _layout(figure: go.Figure, title: str) -> go.Figure:
+    figure.update_layout(
+        title=title, margin={"l": 40, "r": 20, "t": 50, "b": 40}, template="plotly_white"
+    )
+    return figure
+
+
+def format_value(value: float | None, fmt: str) -> str:
+    """A headline number as text: ``percent`` (0.42 -> 42%), ``signed`` or ``plain``.
+
+    Example
+    -------
+    >>> format_value(0.425, "percent"), format_value(-0.31, "signed"), format_value(None, "plain")
+    ('42.5%', '-0.310', 'n/a')
+    """
+    if value is None:
+        return "n/a"
+    if fmt == "percent":
+        return f"{100 * value:.1f}%"
+    if fmt == "signed":
+        return f"{value:+.3f}"
+    return f"{value:.3f}"
+
+
+def headline_rows(overview: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per headline card: title, value, and the baseline / change lines.
+
+    Example
+    -------
+    >>> rows = headline_rows({"figures": [{"key": "ei_index", "label": "E-I", "value": -0.2,
+    ...     "baseline": 0.5, "previous": -0.3, "format": "signed", "note": None}]})
+    >>> rows[0]["value"], rows[0]["detail"]
+    ('-0.200', 'random mixing: +0.500; change since previous snapshot: +0.100')
+    """
+    rows = []
+    for item in overview["figures"]:
+        fmt = item.get("format", "plain")
+        details = []
+        if item.get("baseline") is not None:
+            details.append(f"random mixing: {format_value(item['baseline'], fmt)}")
+        if item.get("previous") is not None and item.get("value") is not None:
+            change = item["value"] - item["previous"]
+            shown = f"{100 * change:+.1f} points" if fmt == "percent" else f"{change:+.3f}"
+            details.append(f"change since previous snapshot: {shown}")
+        if item.get("note"):
+            details.append(str(item["note"]))
+        rows.append(
+            {
+                "key": item["key"],
+                "title": item["label"],
+                "value": format_value(item.get("value"), fmt),
+                "detail": "; ".join(details),
+            }
+        )
+    return rows
+
+
+def matrix_figure(
+    matrix: pd.DataFrame, *, title: str, suppressed: list[str] | None = None
+) -> go.Figure:
+    """Heatmap of a group x group table; blank cells are labelled as suppressed."""
+    values = matrix.to_numpy(dtype=float)
+    text = np.where(
+        np.isnan(values), "suppressed", np.vectorize(lambda v: f"{v:.3g}")(np.nan_to_num(values))
+    )
+    figure = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=[str(c) for c in matrix.columns],
+            y=[str(i) for i in matrix.index],
+            text=text,
+            texttemplate="%{text}" if values.size <= 400 else None,
+            colorscale="Blues",
+            hoverongaps=True,
+            hovertemplate="%{y} - %{x}: %{text}<extra></extra>",
+        )
+    )
+    _layout(figure, title)
+    if suppressed:
+        figure.add_annotation(
+            text=f"suppressed (fewer than threshold): {', '.join(suppressed[:8])}"
+            + (" ..." if len(suppressed) > 8 else ""),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.15,
+            showarrow=False,
+            font={"size": 11},
+        )
+    return figure
+
+
+def ei_figure(table: pd.DataFrame) -> go.Figure:
+    """E-I index per group as bars, with the random-mixing baseline as markers."""
+    shown = table[~table["suppressed"].astype(bool)] if "suppressed" in table else table
+    hidden = table[table["suppressed"].astype(bool)] if "suppressed" in table else table.iloc[0:0]
+    groups = [str(g) for g in shown["group"]]
+    figure = go.Figure(
+        [
+            go.Bar(x=groups, y=pd.to_numeric(shown["ei_index"], errors="coerce"), name="E-I index"),
+            go.Scatter(
+                x=groups,
+                y=pd.to_numeric(shown["ei_baseline"], errors="coerce"),
+                mode="markers",
+                name="random-mixing baseline",
+                marker={"symbol": "line-ew-open", "size": 18, "line": {"width": 3}},
+            ),
+        ]
+    )
+    if len(hidden):
+        figure.add_trace(
+            go.Bar(
+                x=[str(g) for g in hidden["group"]],
+                y=[0] * len(hidden),
+                name="suppressed (small group)",
+                marker_color=SUPPRESSED_COLOUR,
+                text=["suppressed"] * len(hidden),
+                textposition="outside",
+            )
+        )
+    figure.update_yaxes(range=[-1.05, 1.05])
+    return _layout(figure, "E-I index per group (below its baseline: more inward than chance)")
+
+
+def hops_figure(distribution: pd.DataFrame) -> go.Figure:
+    """Stacked shares of people by hops to the nearest leader, per group."""
+    buckets = [
+        c
+        for c in ("leader", "1 hop", "2 hops", "3 hops", "4+ hops", "unreachable")
+        if c in distribution
+    ]
+    shown = (
+        distribution[~distribution["suppressed"].astype(bool)]
+        if "suppressed" in distribution
+        else distribution
+    )
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=[str(g) for g in shown["group"]],
+                y=pd.to_numeric(shown[b], errors="coerce"),
+                name=b,
+            )
+            for b in buckets
+        ]
+    )
+    figure.update_layout(barmode="stack", yaxis_tickformat=".0%")
+    return _layout(figure, "Hops to the nearest leader, by group")
+
+
+def equity_figure(table: pd.DataFrame) -> go.Figure:
+    """Share within 1 and 2 hops of a leader per group; suppressed groups are labelled."""
+    shown = table[~table["suppressed"].astype(bool)]
+    hidden = table[table["suppressed"].astype(bool)]
+    groups = [str(g) for g in shown["group"]]
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=groups,
+                y=pd.to_numeric(shown["share_within_1_hop"], errors="coerce"),
+                name="within 1 hop",
+            ),
+            go.Bar(
+                x=groups,
+                y=pd.to_numeric(shown["share_within_2_hops"], errors="coerce"),
+                name="within 2 hops",
+            ),
+        ]
+    )
+    if len(hidden):
+        figure.add_trace(
+            go.Bar(
+                x=[str(g) for g in hidden["group"]],
+                y=[0] * len(hidden),
+                name="suppressed (small group)",
+                marker_color=SUPPRESSED_COLOUR,
+            )
+        )
+    figure.update_layout(barmode="group", yaxis_tickformat=".0%")
+    return _layout(figure, "Access to leadership by group")
+
+
+def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
+    """Programme coverage (share of people in a current pair or sponsorship) per group."""
+    shown = coverage[~coverage["suppressed"].astype(bool)]
+    figure = go.Figure(
+        go.Bar(
+            x=[str(g) for g in shown["group"]], y=pd.to_numeric(shown["coverage"], errors="coerce")
+        )
+    )
+    figure.update_layout(yaxis_tickformat=".0%")
+    return _layout(figure, "Programme coverage by group")
+
+
+def before_after_figure(simulation: dict[str, Any]) -> go.Figure:
+    """Headline metrics before and after the proposed set (what-if simulation)."""
+
+    def flat(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: (v.get("overall") if isinstance(v, dict) else v) for k, v in values.items()}
+
+    before = flat(simulation.get("before") or {})
+    after = flat(simulation.get("after") or {})
+    keys = [
+        k
+        for k in before
+        if isinstance(before.get(k), int | float) and isinstance(after.get(k), int | float)
+    ]
+    figure = go.Figure(
+        [
+            go.Bar(x=keys, y=[before[k] for k in keys], name="before"),
+            go.Bar(x=keys, y=[after[k] for k in keys], name="after"),
+        ]
+    )
+    figure.update_layout(barmode="group")
+    return _layout(
+        figure, "Before and after the proposed set" if keys else "No simulation for this run"
+    )
+
+
+# ---- network map ---------------------------------------------------------------------------
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(values)) and not pd.api.types.is_bool_dtype(values)
+
+
+def _category_colours(values: pd.Series) -> dict[str, str]:
+    categories = sorted({str(v) for v in values})
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(categories)}
+
+
+def _ramp(values: np.ndarray) -> list[str]:
+    """Colours from light to dark blue for numbers (grey for missing)."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    span = high - low or 1.0
+    out = []
+    for v in values:
+        if not np.isfinite(v):
+            out.append(SUPPRESSED_COLOUR)
+            continue
+        t = (v - low) / span
+        r, g, b = (int(222 - t * 214), int(235 - t * 187), int(247 - t * 140))
+        out.append(f"rgb({r},{g},{b})")
+    return out
+
+
+def _sizes(values: np.ndarray, low: float = 12.0, high: float = 48.0) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0 or finite.max() == finite.min():
+        return np.full(len(values), (low + high) / 2)
+    scaled = low + (np.sqrt(np.clip(values, finite.min(), None)) - np.sqrt(finite.min())) / (
+        np.sqrt(finite.max()) - np.sqrt(finite.min())
+    ) * (high - low)
+    return np.where(np.isfinite(scaled), scaled, low)
+
+
+def cytoscape_elements(view: NetworkView) -> list[dict[str, Any]]:
+    """Cytoscape elements with preset positions, colour and size in each node's data.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> nodes = pd.DataFrame({"id": ["a", "b"], "label": ["A", "B"], "x": [0.0, 1.0],
+    ...     "y": [0.0, 1.0], "colour": ["X", "Y"], "size": [1.0, 2.0], "hover": ["A", "B"]})
+    >>> edges = pd.DataFrame({"source": ["a"], "target": ["b"], "weight": [1.0]})
+    >>> els = cytoscape_elements(NetworkView("person", nodes, edges, "department", "degree"))
+    >>> len(els), els[0]["position"], els[2]["data"]["source"]
+    (3, {'x': 0.0, 'y': 0.0}, 'a')
+    """
+    nodes = view.nodes
+    colours = nodes["colour"]
+    if _is_numeric(colours):
+        fill = _ramp(colours.to_numpy(dtype=float))
+    else:
+        mapping = _category_colours(colours)
+        fill = [mapping[str(v)] for v in colours]
+    sizes = _sizes(nodes["size"].to_numpy(dtype=float))
+    elements: list[dict[str, Any]] = [
+        {
+            "data": {
+                "id": str(r.id),
+                "label": str(r.label),
+                "hover": str(r.hover),
+                "colour": c,
+                "size": float(s),
+            },
+            "position": {"x": float(r.x), "y": float(r.y)},  # type: ignore[arg-type]
+        }
+        for r, c, s in zip(nodes.itertuples(index=False), fill, sizes, strict=True)
+    ]
+    weights = view.edges["weight"].to_numpy(dtype=float)
+    top = float(weights.max()) if len(weights) else 1.0
+    elements += [
+        {
+            "data": {
+                "id": f"e{i}",
+                "source": str(s),
+                "target": str(t),
+                "width": float(1 + 5 * w / (top or 1.0)),
+            }
+        }
+        for i, (s, t, w) in enumerate(
+            zip(view.edges["source"], view.edges["target"], weights, strict=True)
+        )
+    ]
+    return elements
+
+
+def cytoscape_stylesheet(view: NetworkView) -> list[dict[str, Any]]:
+    """Stylesheet reading colour, size and width from element data."""
+    labels = view.level == "group" or len(view.nodes) <= 150
+    return [
+        {
+            "selector": "node",
+            "style": {
+                "background-color": "data(colour)",
+                "width": "data(size)",
+                "height": "data(size)",
+                "label": "data(label)" if labels else "",
+                "font-size": 10,
+                "text-valign": "bottom",
+            },
+        },
+        {
+            "selector": "edge",
+            "style": {
+                "width": "data(width)",
+                "line-color": "#b8b8b8",
+                "opacity": 0.6,
+                "curve-style": "haystack",
+            },
+        },
+        {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#000"}},
+    ]
+
+
+def legend_items(view: NetworkView) -> list[tuple[str, str]]:
+    """(colour, text) pairs explaining the node colours."""
+    colours = view.nodes["colour"]
+    if _is_numeric(colours):
+        values = colours.to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        if len(finite) == 0:
+            return [(SUPPRESSED_COLOUR, f"{view.colour_by}: no values")]
+        ramp = _ramp(np.array([finite.min(), finite.max()]))
+        return [
+            (ramp[0], f"{view.colour_by} {finite.min():.3g}"),
+            (ramp[1], f"{view.colour_by} {finite.max():.3g}"),
+        ]
+    mapping = _category_colours(colours)
+    items = list(mapping.items())[:20]
+    return [(colour, label) for label, colour in items]
+
+
+# ---- grids ---------------------------------------------------------------------------------
+
+
+def grid_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe records (NaN and NA become None, numpy scalars become Python ones)."""
+    if len(frame) == 0:
+        return []
+    clean = frame.astype(object).where(frame.notna(), None)
+    rows: list[dict[str, Any]] = json.loads(
+        json.dumps(clean.to_dict(orient="records"), default=_plain)
+    )
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def grid_columns(frame: pd.DataFrame, *, checkbox: str | None = None) -> list[dict[str, Any]]:
+    """AG Grid column definitions: numbers right-aligned with 3 significant digits."""
+    columns = []
+    for name in frame.columns:
+        column: dict[str, Any] = {
+            "field": str(name),
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+        }
+        if pd.api.types.is_float_dtype(frame[name]):
+            column["valueFormatter"] = {
+                "function": "params.value == null ? 'suppressed' : d3.format('.3~g')(params.value)"
+            }
+        if checkbox is not None and name == checkbox:
+            column["checkboxSelection"] = True
+            column["headerCheckboxSelection"] = True
+        columns.append(column)
+    return columns
+
+
+def proposal_rows(proposals: pd.DataFrame) -> list[dict[str, Any]]:
+    """Grid rows of proposals: labels, score, each breakdown component, reason, decision."""
+    if len(proposals) == 0:
+        return []
+    rows = []
+    for record in grid_rows(proposals):
+        breakdown = record.pop("breakdown", None)
+        if isinstance(breakdown, str):
+            try:
+                breakdown = json.loads(breakdown)
+            except ValueError:
+                breakdown = None
+        row = {
+            "id": f"{record.get('a')}|{record.get('b')}",
+            "a": record.get("a"),
+            "b": record.get("b"),
+            "person_a": record.get("a_label", record.get("a")),
+            "person_b": record.get("b_label", record.get("b")),
+            "kind": record.get("kind"),
+            "score": record.get("score"),
+        }
+        if isinstance(breakdown, dict):
+            row.update({f"gain_{k}": v for k, v in breakdown.items() if isinstance(v, int | float)})
+        row["reason"] = record.get("reason")
+        row["decision"] = record.get("decision") or ""
+        rows.append(row)
+    return rows
+
+
+def report_rows(report: dict[str, Any]) -> dict[str, Any]:
+    """The validation report as a summary line, per-file rows and problem rows.
+
+    Example
+    -------
+    >>> r = report_rows({"people": 3, "rows_in": 4, "rows_loaded": 3, "rows_rejected": 1,
+    ...     "errors": [{"file": "s.csv", "row": 2, "column": "x", "message": "bad"}], "files": []})
+    >>> r["summary"], r["problems"][0]["severity"]
+    ('4 rows in: 3 loaded, 1 rejected; 3 people', 'error')
+    """
+    problems = [{"severity": "error", **p} for p in report.get("errors", [])]
+    problems += [{"severity": "warning", **p} for p in report.get("warnings", [])]
+    summary = (
+        f"{report.get('rows_in', 0):,} rows in: {report.get('rows_loaded', 0):,} loaded, "
+        f"{report.get('rows_rejected', 0):,} rejected; {report.get('people', 0):,} people"
+    )
+    return {"summary": summary, "files": list(report.get("files", [])), "problems": problems}

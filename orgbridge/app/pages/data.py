@@ -1,0 +1,142 @@
+"""Data: upload staff, projects, pairs, sponsorships and Viva files; validate, then confirm."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from orgbridge.app import figures, ids
+from orgbridge.app.pages._common import Context, denied_layout, safely
+
+LABELS = {
+    "staff": "Staff (HRIS)",
+    "projects": "Project memberships",
+    "pairs": "Mentoring pairs",
+    "sponsorships": "Sponsorships",
+    "viva_p2p": "Viva Insights P2P",
+}
+
+
+def make_layout(context: Context) -> Any:
+    def layout(**_: Any) -> Any:
+        blocked = denied_layout(context, "data")
+        if blocked is not None:
+            return blocked
+        boxes = [
+            dbc.Col(
+                dcc.Upload(
+                    id=ids.upload(kind),
+                    children=html.Div([LABELS[kind], html.Br(), html.Small("drop or click")]),
+                    style={"border": "1px dashed #888", "padding": "12px", "textAlign": "center"},
+                ),
+                md=2,
+            )
+            for kind in ids.DATA_KINDS
+        ]
+        return html.Div(
+            [
+                html.H2("Data"),
+                html.P("Upload files, check the validation report, then store them in one step."),
+                dbc.Row(boxes, className="mb-2"),
+                html.Div(id=ids.DATA_FILES, className="text-muted"),
+                dbc.Button(
+                    "Validate",
+                    id=ids.DATA_VALIDATE,
+                    color="secondary",
+                    className="me-2",
+                    n_clicks=0,
+                ),
+                dbc.Button(
+                    "Store", id=ids.DATA_CONFIRM, color="primary", disabled=True, n_clicks=0
+                ),
+                dcc.Store(id=ids.DATA_TOKEN),
+                html.Div(id=ids.DATA_ALERT),
+                html.Div(id=ids.DATA_MESSAGE, className="mt-2"),
+                html.Div(id=ids.DATA_REPORT, className="mt-2"),
+            ]
+        )
+
+    return layout
+
+
+def decode_upload(contents: str) -> bytes:
+    """The bytes of a dcc.Upload ``contents`` data URL."""
+    return base64.b64decode(contents.split(",", 1)[1])
+
+
+def register(app: dash.Dash, context: Context) -> None:
+    dash.register_page(__name__, path="/data", name="Data", order=5, layout=make_layout(context))  # type: ignore[no-untyped-call]
+    services = context.services
+    upload_names = [State(ids.upload(kind), "filename") for kind in ids.DATA_KINDS]
+    upload_contents = [State(ids.upload(kind), "contents") for kind in ids.DATA_KINDS]
+
+    @app.callback(
+        Output(ids.DATA_FILES, "children"),
+        [Input(ids.upload(kind), "filename") for kind in ids.DATA_KINDS],
+    )
+    def list_files(*names: str | None) -> str:
+        chosen = [f"{LABELS[k]}: {n}" for k, n in zip(ids.DATA_KINDS, names, strict=True) if n]
+        return "; ".join(chosen) or "no file chosen"
+
+    @app.callback(
+        Output(ids.DATA_REPORT, "children"),
+        Output(ids.DATA_TOKEN, "data"),
+        Output(ids.DATA_CONFIRM, "disabled"),
+        Output(ids.DATA_ALERT, "children"),
+        Input(ids.DATA_VALIDATE, "n_clicks"),
+        *upload_names,
+        *upload_contents,
+        prevent_initial_call=True,
+    )
+    @safely(4)
+    def validate(_: int, *states: Any) -> tuple[Any, ...]:
+        names, contents = states[: len(ids.DATA_KINDS)], states[len(ids.DATA_KINDS) :]
+        files = {
+            kind: (str(name), decode_upload(content))
+            for kind, name, content in zip(ids.DATA_KINDS, names, contents, strict=True)
+            if name and content
+        }
+        checked = services.validate_upload(context.current_user(), files)
+        rows = figures.report_rows(checked["report"])
+        report = html.Div(
+            [
+                html.H5("Validation report (nothing stored yet)"),
+                html.P(rows["summary"]),
+                dag.AgGrid(
+                    rowData=rows["files"],
+                    columnDefs=[
+                        {"field": c}
+                        for c in ("file", "kind", "rows_in", "rows_loaded", "rows_rejected")
+                    ],
+                    style={"height": "160px"},
+                    id="data-files-grid",
+                ),
+                dag.AgGrid(
+                    rowData=rows["problems"],
+                    columnDefs=[
+                        {"field": c} for c in ("severity", "file", "row", "column", "message")
+                    ],
+                    style={"height": "260px"},
+                    id="data-problems-grid",
+                ),
+            ]
+        )
+        return report, checked["token"], False
+
+    @app.callback(
+        Output(ids.DATA_MESSAGE, "children"),
+        Output(ids.DATA_CONFIRM, "disabled", allow_duplicate=True),
+        Output(ids.DATA_ALERT, "children", allow_duplicate=True),
+        Input(ids.DATA_CONFIRM, "n_clicks"),
+        State(ids.DATA_TOKEN, "data"),
+        prevent_initial_call=True,
+    )
+    @safely(3)
+    def confirm(_: int, token: str | None) -> tuple[Any, ...]:
+        message = services.store_upload(context.current_user(), token or "")
+        return dbc.Alert(message, color="success"), True

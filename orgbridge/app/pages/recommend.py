@@ -1,0 +1,305 @@
+"""Recommend: run the recommender in the background, review, decide, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from orgbridge.app import figures, ids
+from orgbridge.app.pages._common import Context, denied_layout, safely
+from orgbridge.app.services import OBJECTIVES
+from orgbridge.errors import OrgbridgeError
+
+
+def _grid_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    fields = list(rows[0]) if rows else ["person_a", "person_b", "score", "reason", "decision"]
+    # the decision next to the people, so it is always in view
+    fields = [f for f in ("person_a", "person_b", "decision") if f in fields] + [
+        f for f in fields if f not in ("person_a", "person_b", "decision")
+    ]
+    columns = []
+    for name in fields:
+        if name in ("id", "a", "b", "kind"):
+            continue
+        column: dict[str, Any] = {
+            "field": name,
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+        }
+        if name == "person_a":
+            column["checkboxSelection"] = True
+        if name in ("person_a", "person_b", "decision"):
+            column["pinned"] = "left"
+        if name == "reason":
+            column["flex"] = 2
+            column["minWidth"] = 400
+        columns.append(column)
+    return columns
+
+
+def make_layout(context: Context) -> Any:
+    def layout(**_: Any) -> Any:
+        blocked = denied_layout(context, "recommend")
+        if blocked is not None:
+            return blocked
+        user = context.current_user()
+        try:
+            cohorts = context.services.cohort_options(user)
+            rows = figures.proposal_rows(context.services.proposals(user))
+            message = None
+        except OrgbridgeError as error:
+            cohorts, rows, message = [], [], dbc.Alert(str(error), color="danger")
+        return html.Div(
+            [
+                html.H2("Recommend"),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Kind"),
+                                dbc.RadioItems(
+                                    id=ids.REC_KIND,
+                                    options=[
+                                        {"label": "Reciprocal pairs", "value": "pairs"},
+                                        {"label": "Sponsorships", "value": "sponsorships"},
+                                    ],
+                                    value="pairs",
+                                ),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Cohort"),
+                                dcc.Dropdown(
+                                    id=ids.REC_COHORT,
+                                    options=cohorts,
+                                    value="__all__",
+                                    clearable=False,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Objective"),
+                                dcc.Dropdown(
+                                    id=ids.REC_OBJECTIVE,
+                                    options=list(OBJECTIVES),
+                                    value="balanced",
+                                    clearable=False,
+                                ),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("How many"),
+                                dbc.Input(
+                                    id=ids.REC_COUNT, type="number", min=1, max=500, value=10
+                                ),
+                            ],
+                            md=1,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Max level gap"),
+                                dbc.Input(
+                                    id=ids.REC_MAX_LEVEL_GAP, type="number", min=0, value=None
+                                ),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Checklist(
+                                    id=ids.REC_DIFFERENT_DEPARTMENT,
+                                    options=[{"label": "different departments", "value": "yes"}],
+                                    value=["yes"],
+                                    className="mt-4",
+                                )
+                            ],
+                            md=2,
+                        ),
+                    ]
+                ),
+                dbc.Button(
+                    "Run", id=ids.REC_RUN, color="primary", className="me-2 mt-2", n_clicks=0
+                ),
+                dbc.Button(
+                    "Cancel",
+                    id=ids.REC_CANCEL,
+                    color="secondary",
+                    className="mt-2",
+                    disabled=True,
+                    n_clicks=0,
+                ),
+                dbc.Progress(
+                    id=ids.REC_PROGRESS, value=0, className="mt-2", style={"height": "18px"}
+                ),
+                dcc.Store(id=ids.REC_RESULT),
+                html.Div(message, id=ids.REC_ALERT),
+                html.Div(
+                    [
+                        dbc.Button(
+                            "Approve",
+                            id=ids.REC_APPROVE,
+                            color="success",
+                            size="sm",
+                            className="me-1",
+                            n_clicks=0,
+                        ),
+                        dbc.Button(
+                            "Decline",
+                            id=ids.REC_DECLINE,
+                            color="danger",
+                            size="sm",
+                            className="me-1",
+                            n_clicks=0,
+                        ),
+                        dbc.Button(
+                            "Lock",
+                            id=ids.REC_LOCK,
+                            color="warning",
+                            size="sm",
+                            className="me-3",
+                            n_clicks=0,
+                        ),
+                        dbc.Button(
+                            "Export CSV",
+                            id=ids.REC_EXPORT_CSV,
+                            size="sm",
+                            className="me-1",
+                            n_clicks=0,
+                        ),
+                        dbc.Button("Export XLSX", id=ids.REC_EXPORT_XLSX, size="sm", n_clicks=0),
+                        dcc.Download(id=ids.REC_DOWNLOAD),
+                    ],
+                    className="mt-3 mb-1",
+                ),
+                html.Div(id=ids.REC_DECISION_MESSAGE),
+                dag.AgGrid(
+                    id=ids.REC_GRID,
+                    rowData=rows,
+                    columnDefs=_grid_columns(rows),
+                    getRowId="params.data.id",
+                    dashGridOptions={"rowSelection": "multiple"},
+                    style={"height": "400px"},
+                ),
+                dcc.Graph(id=ids.REC_BEFORE_AFTER),
+            ]
+        )
+
+    return layout
+
+
+def register(app: dash.Dash, context: Context) -> None:
+    dash.register_page(  # type: ignore[no-untyped-call]
+        __name__, path="/recommend", name="Recommend", order=3, layout=make_layout(context)
+    )
+    services = context.services
+
+    @app.callback(
+        Output(ids.REC_RESULT, "data"),
+        Input(ids.REC_RUN, "n_clicks"),
+        State(ids.REC_KIND, "value"),
+        State(ids.REC_COHORT, "value"),
+        State(ids.REC_OBJECTIVE, "value"),
+        State(ids.REC_COUNT, "value"),
+        State(ids.REC_DIFFERENT_DEPARTMENT, "value"),
+        State(ids.REC_MAX_LEVEL_GAP, "value"),
+        background=True,
+        progress=[Output(ids.REC_PROGRESS, "value"), Output(ids.REC_PROGRESS, "label")],
+        running=[
+            (Output(ids.REC_RUN, "disabled"), True, False),
+            (Output(ids.REC_CANCEL, "disabled"), False, True),
+        ],
+        cancel=[Input(ids.REC_CANCEL, "n_clicks")],
+        prevent_initial_call=True,
+    )
+    def run_recommender(
+        set_progress: Any,
+        _: int,
+        kind: str,
+        cohort: str,
+        objective: str,
+        count: int | None,
+        different: list[str] | None,
+        max_gap: int | None,
+    ) -> dict[str, Any]:
+        # Runs in a worker process: the user comes from the signed session cookie.
+        def progress(stage: str, done: int, total: int) -> None:
+            set_progress((int(100 * done / total) if total else 0, stage))
+
+        try:
+            return services.recommend(
+                context.current_user(),
+                kind=kind,
+                cohort=cohort,
+                objective=objective,
+                count=int(count or 10),
+                different_department=bool(different),
+                max_level_gap=max_gap,
+                progress=progress,
+            )
+        except OrgbridgeError as error:
+            return {"error": str(error)}
+
+    @app.callback(
+        Output(ids.REC_GRID, "rowData"),
+        Output(ids.REC_GRID, "columnDefs"),
+        Output(ids.REC_BEFORE_AFTER, "figure"),
+        Output(ids.REC_ALERT, "children"),
+        Input(ids.REC_RESULT, "data"),
+        prevent_initial_call=True,
+    )
+    @safely(4)
+    def show_run(run: dict[str, Any] | None) -> tuple[Any, ...]:
+        if not run:
+            return no_update, no_update, no_update
+        if "error" in run:
+            raise OrgbridgeError(run["error"])
+        user = context.current_user()
+        services.save_run(user, run)
+        rows = figures.proposal_rows(services.proposals(user, run["run_id"]))
+        return rows, _grid_columns(rows), figures.before_after_figure(run.get("simulation") or {})
+
+    @app.callback(
+        Output(ids.REC_GRID, "rowData", allow_duplicate=True),
+        Output(ids.REC_DECISION_MESSAGE, "children"),
+        Output(ids.REC_ALERT, "children", allow_duplicate=True),
+        Input(ids.REC_APPROVE, "n_clicks"),
+        Input(ids.REC_DECLINE, "n_clicks"),
+        Input(ids.REC_LOCK, "n_clicks"),
+        State(ids.REC_GRID, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    @safely(3)
+    def decide(_a: int, _d: int, _l: int, selected: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+        decision = {ids.REC_APPROVE: "approve", ids.REC_DECLINE: "decline", ids.REC_LOCK: "lock"}[
+            str(dash.ctx.triggered_id)
+        ]
+        user = context.current_user()
+        rows = selected or []
+        pairs = [(str(r["a"]), str(r["b"])) for r in rows]
+        kind = str(rows[0].get("kind") or "pair") if rows else "pair"
+        message = services.decide(user, pairs, kind=kind, decision=decision)
+        return figures.proposal_rows(services.proposals(user)), message
+
+    @app.callback(
+        Output(ids.REC_DOWNLOAD, "data"),
+        Output(ids.REC_ALERT, "children", allow_duplicate=True),
+        Input(ids.REC_EXPORT_CSV, "n_clicks"),
+        Input(ids.REC_EXPORT_XLSX, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @safely(2)
+    def export(_csv: int, _xlsx: int) -> Any:
+        fmt = "xlsx" if dash.ctx.triggered_id == ids.REC_EXPORT_XLSX else "csv"
+        filename, payload = services.export_proposals(context.current_user(), fmt)
+        return dcc.send_bytes(payload, filename)  # type: ignore[attr-defined,no-untyped-call]

@@ -1,0 +1,45 @@
+"""``orgbridge app``: serve the Dash app on one store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from orgbridge.cli._store import add_store_arguments, open_store
+
+__all__ = ["register", "run_app"]
+
+
+def register(commands: Any) -> None:
+    """Register the ``app`` subcommand on the argparse sub-parsers object."""
+    app = commands.add_parser("app", help="serve the web app (silos, exposure, recommender)")
+    add_store_arguments(app)
+    app.add_argument("--port", type=int, default=8050, metavar="N")
+    app.add_argument("--host", default="127.0.0.1", metavar="HOST")
+    app.add_argument("--users", metavar="FILE", help="users file (default <workspace>/users.json)")
+    app.add_argument(
+        "--app-folder", metavar="DIR", help="app state folder (default: the workspace)"
+    )
+    app.add_argument("--demo-users", action="store_true", help="create demo users and print them")
+    app.add_argument("--debug", action="store_true", help="Dash dev tools (never in production)")
+    app.set_defaults(handler=run_app)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the store, build the app and serve it until interrupted."""
+    from orgbridge.app import create_app, ensure_demo_users
+    from orgbridge.errors import ParameterError
+
+    folder = Path(args.app_folder or args.workspace or "")
+    if not args.app_folder and not args.workspace:
+        raise ParameterError("with --store, give --app-folder DIR for the app's users and state")
+    if args.demo_users:
+        for name, password in ensure_demo_users(folder).items():
+            print(f"  demo user {name} / password {password}")
+    store = open_store(args)
+    app = create_app(store, users_file=args.users, app_folder=folder)
+    print(f"orgbridge is serving on http://{args.host}:{args.port}", flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
+    store.close()
+    return 0

@@ -1,0 +1,247 @@
+"""Subcommands of the ``orgbridge`` CLI: ingest, validate, demo, export, summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from orgbridge.cli._progress import TerminalProgress
+from orgbridge.cli._store import add_store_arguments, open_store, store_label
+
+__all__ = ["register"]
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def register(commands: Any) -> None:
+    """Register every subcommand on the argparse sub-parsers object."""
+    ingest = commands.add_parser("ingest", help="load files into a workspace or Neo4j store")
+    add_store_arguments(ingest)
+    _add_source_arguments(ingest)
+    ingest.set_defaults(handler=run_ingest)
+
+    validate = commands.add_parser("validate", help="check files without writing anything")
+    add_store_arguments(validate, required=False)
+    _add_source_arguments(validate)
+    validate.set_defaults(handler=run_validate)
+
+    demo = commands.add_parser("demo", help="write a synthetic organisation as CSV files")
+    demo.add_argument("--people", type=int, default=1500, metavar="N")
+    demo.add_argument("--seed", type=int, default=42, metavar="S")
+    demo.add_argument("--out", required=True, metavar="DIR")
+    demo.set_defaults(handler=run_demo)
+
+    export = commands.add_parser("export", help="export the organisation (GraphML, GEXF, CSV)")
+    add_store_arguments(export)
+    export.add_argument("--format", required=True, choices=["graphml", "gexf", "csv"])
+    export.add_argument("--out", required=True, metavar="PATH")
+    export.add_argument("--no-names", action="store_true", help="leave people's names out")
+    export.add_argument("--by", default="cli", metavar="NAME", help="who exports (audit log)")
+    export.set_defaults(handler=run_export)
+
+    summary = commands.add_parser("summary", help="headcount and ties of a workspace")
+    add_store_arguments(summary)
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+    summary.set_defaults(handler=run_summary)
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--staff", metavar="F", help="HRIS staff file (CSV or XLSX)")
+    parser.add_argument("--projects", metavar="F", help="project memberships")
+    parser.add_argument("--pairs", metavar="F", help="mentoring pairs")
+    parser.add_argument("--sponsorships", metavar="F", help="sponsorships (leader -> protege)")
+    parser.add_argument(
+        "--ties", metavar="F", action="append", default=[], help="generic tie list (with --layer)"
+    )
+    parser.add_argument(
+        "--layer", metavar="NAME", action="append", default=[], help="layer of each --ties file"
+    )
+    parser.add_argument("--viva-p2p", metavar="F", help="Viva Insights person-to-person export")
+    parser.add_argument("--graphml", metavar="F", help="GraphML file")
+    parser.add_argument("--gexf", metavar="F", help="GEXF file")
+    parser.add_argument("--map", metavar="F", help="column mapping file (JSON or CSV)")
+    parser.add_argument("--leader-rule", metavar="R", help='e.g. "level>=7"')
+    parser.add_argument("--strict", action="store_true", help="any error rejects the import")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--report", metavar="FILE", help="write every problem to a CSV file")
+
+
+def _sources(args: argparse.Namespace) -> Any:
+    from orgbridge.errors import ParameterError
+    from orgbridge.ingest import Sources
+
+    if len(args.ties) != len(args.layer):
+        raise ParameterError("give one --layer NAME for each --ties FILE")
+    sources = Sources(
+        staff=args.staff,
+        projects=args.projects,
+        pairs=args.pairs,
+        sponsorships=args.sponsorships,
+        ties=list(zip(args.ties, args.layer, strict=True)),
+        viva_p2p=args.viva_p2p,
+        graphml=args.graphml,
+        gexf=args.gexf,
+        mapping=args.map,
+        leader_rule=args.leader_rule,
+    )
+    if not any(
+        [
+            args.staff,
+            args.projects,
+            args.pairs,
+            args.sponsorships,
+            args.ties,
+            args.viva_p2p,
+            args.graphml,
+            args.gexf,
+        ]
+    ):
+        raise ParameterError("nothing to read: give at least one input file")
+    return sources
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Validate the files and load them into the store as one transaction."""
+    from orgbridge.errors import ImportRejected
+    from orgbridge.ingest import prepare_import
+
+    sources = _sources(args)
+    with TerminalProgress(enabled=not args.json) as progress:
+        store = open_store(args)
+        try:
+            existing = store.load_graph()
+            try:
+                prepared = prepare_import(
+                    sources, existing=existing, strict=args.strict, progress=progress
+                )
+            except ImportRejected as rejected:
+                report = getattr(rejected, "report", None)
+                if report is not None:
+                    _print_report(report, args, wrote=False)
+                    print(f"error: {rejected}", file=sys.stderr)
+                    return 1
+                raise
+            progress("saving", 0, 1)
+            store.save_graph(prepared.graph, log=prepared.report.to_dict())
+            progress("saving", 1, 1)
+        finally:
+            store.close()
+    _print_report(prepared.report, args, wrote=True, where=store_label(args))
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate the files and write nothing; exit 1 when there are errors."""
+    from orgbridge.ingest import prepare_import
+
+    sources = _sources(args)
+    existing = None
+    if args.workspace or args.store:
+        store = open_store(args)
+        try:
+            existing = store.load_graph()
+        finally:
+            store.close()
+    with TerminalProgress(enabled=not args.json) as progress:
+        prepared = prepare_import(sources, existing=existing, strict=False, progress=progress)
+    _print_report(prepared.report, args, wrote=False)
+    return 1 if prepared.report.errors else 0
+
+
+def _print_report(report: Any, args: argparse.Namespace, *, wrote: bool, where: str = "") -> None:
+    if args.report:
+        _write_problem_csv(report, Path(args.report))
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return
+    ties = ", ".join(f"{layer} {count:,}" for layer, count in sorted(report.ties.items()))
+    verb = f"Loaded into {where}" if wrote else "Checked (nothing written)"
+    print(f"{verb}: {report.people:,} people; ties: {ties or 'none'}")
+    print(
+        f"Rows in {report.rows_in:,} = loaded {report.rows_loaded:,}"
+        f" + rejected {report.rows_rejected:,}"
+    )
+    problems = report.problems
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"  {problem.severity}: {problem}")
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(
+            f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN:,} more"
+            " (--report FILE lists them all; --json prints them)"
+        )
+
+
+def _write_problem_csv(report: Any, path: Path) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["severity", "file", "row", "column", "message"])
+        for p in report.problems:
+            writer.writerow([p.severity, p.file, p.row, p.column, p.message])
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Write a seeded synthetic organisation as the CSV files a user would bring."""
+    from orgbridge.synthetic import generate_organisation, write_organisation
+
+    org = generate_organisation(args.people, seed=args.seed)
+    written = write_organisation(org, Path(args.out))
+    print(f"Wrote a synthetic organisation of {args.people:,} people (seed {args.seed}):")
+    for path in written.values():
+        print(f"  {path}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export the stored organisation; special-category attributes are always left out."""
+    from orgbridge.graph import write_csv, write_gexf, write_graphml
+
+    store = open_store(args)
+    try:
+        graph = store.load_graph()
+        out = Path(args.out)
+        include_names = not args.no_names
+        if args.format == "graphml":
+            write_graphml(graph, out, include_names=include_names)
+        elif args.format == "gexf":
+            write_gexf(graph, out, include_names=include_names)
+        else:
+            write_csv(graph, out, include_names=include_names)
+        store.audit(
+            "export",
+            by=args.by,
+            detail={"format": args.format, "out": str(out), "names": include_names},
+        )
+    finally:
+        store.close()
+    print(f"Exported {graph.n_people:,} people and {len(graph.ties):,} ties to {out}")
+    return 0
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """Print headcount, leaders, departments and ties per layer."""
+    store = open_store(args)
+    try:
+        graph = store.load_graph()
+    finally:
+        store.close()
+    people = graph.people
+    summary: dict[str, Any] = {
+        "people": graph.n_people,
+        "leaders": int(graph.leader_mask().sum()),
+        "departments": int(people["department"].nunique()) if "department" in people else 0,
+        "ties": graph.tie_counts(),
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    ties = ", ".join(f"{k} {v:,}" for k, v in summary["ties"].items())
+    print(
+        f"{summary['people']:,} people ({summary['leaders']:,} leaders) in "
+        f"{summary['departments']} departments; ties: {ties or 'none'}"
+    )
+    return 0

@@ -1,0 +1,195 @@
+"""Subcommands ``recommend``, ``simulate`` and ``decide``: the coordinator's loop.
+
+Decisions stored in the workspace shape every run: approved and locked pairs are locked (kept,
+consuming capacity), declined pairs are never proposed again. Each run is saved with its
+parameters and audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orgbridge.cli._store import add_store_arguments, open_store
+from orgbridge.errors import ParameterError
+
+__all__ = ["register"]
+
+DECISIONS = ("approve", "decline", "lock")
+
+
+def register(commands: Any) -> None:
+    """Register ``recommend``, ``simulate`` and ``decide`` on the sub-parsers object."""
+    rec = commands.add_parser("recommend", help="propose mentoring pairs or sponsorships")
+    add_store_arguments(rec)
+    rec.add_argument("--kind", choices=["pairs", "sponsorships"], default="pairs")
+    rec.add_argument("--count", type=int, required=True, metavar="N")
+    rec.add_argument("--objective", choices=["balanced", "exposure", "silo"], default=None)
+    rec.add_argument("--cohort", metavar="F", help="file of eligible person_ids (CSV or text)")
+    rec.add_argument("--capacity", type=int, metavar="K", help="pairs per person (override)")
+    rec.add_argument("--leader-capacity", type=int, default=2, metavar="K")
+    rec.add_argument("--min-level-gap", type=float, default=0, metavar="A")
+    rec.add_argument("--max-level-gap", type=float, default=None, metavar="B")
+    rec.add_argument("--cross-department", action="store_true")
+    rec.add_argument("--exclude", metavar="F", help="CSV of pairs (a,b) never to propose")
+    rec.add_argument("--allow-repeat", action="store_true", help="allow pairs matched before")
+    rec.add_argument("--group-by", default="department", metavar="ATTR")
+    rec.add_argument("--seed", type=int, default=0, metavar="S")
+    rec.add_argument("--names", action="store_true", help="use names in reasons (coordinators)")
+    rec.add_argument("--by", default="cli", metavar="NAME", help="who runs it (audit log)")
+    rec.add_argument("--json", required=True, metavar="FILE", help="write the run as JSON")
+    rec.add_argument("--csv", metavar="FILE", help="also write the proposals as CSV")
+    rec.set_defaults(handler=run_recommend)
+
+    sim = commands.add_parser("simulate", help="before/after metrics of a proposal set")
+    add_store_arguments(sim)
+    sim.add_argument(
+        "--proposals",
+        required=True,
+        metavar="FILE",
+        help="a recommend JSON or a CSV with columns a,b[,kind]",
+    )
+    sim.add_argument("--group-by", default="department", metavar="ATTR")
+    sim.add_argument("--json", required=True, metavar="OUT")
+    sim.set_defaults(handler=run_simulate)
+
+    decide = commands.add_parser("decide", help="approve, decline or lock a pair")
+    add_store_arguments(decide)
+    action = decide.add_mutually_exclusive_group(required=True)
+    for name in DECISIONS:
+        action.add_argument(f"--{name}", nargs=2, metavar=("A", "B"))
+    decide.add_argument("--kind", choices=["pair", "sponsorship"], default="pair")
+    decide.add_argument("--by", default="cli", metavar="NAME")
+    decide.set_defaults(handler=run_decide)
+
+
+def _read_ids(path: str) -> list[str]:
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    rows = [line.split(",")[0].strip() for line in text if line.strip()]
+    if rows and rows[0].lower() in {"person_id", "id"}:
+        rows = rows[1:]
+    return rows
+
+
+def _read_pairs(path: str) -> list[tuple[str, str]]:
+    frame = pd.read_csv(path, dtype=str)
+    if {"a", "b"} <= set(frame.columns):
+        return list(zip(frame["a"], frame["b"], strict=True))
+    if frame.shape[1] < 2:
+        raise ParameterError(f"{path}: expected two columns (a, b)")
+    return list(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))
+
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _decided(decisions: pd.DataFrame, kind: str) -> tuple[Pairs, Pairs]:
+    """Locked (approved or locked) and declined pairs; the latest decision per pair wins."""
+    latest: dict[frozenset[str], tuple[str, str, str]] = {}
+    if len(decisions):
+        rows = decisions[decisions["kind"].astype(str) == kind]
+        if "at" in rows.columns:
+            rows = rows.sort_values("at", kind="stable")
+        for a, b, decision in zip(rows["a"], rows["b"], rows["decision"], strict=True):
+            latest[frozenset((str(a), str(b)))] = (str(a), str(b), str(decision).lower())
+    locked = tuple((a, b) for a, b, d in latest.values() if d.startswith(("approv", "lock")))
+    declined = tuple((a, b) for a, b, d in latest.values() if d.startswith("declin"))
+    return locked, declined
+
+
+def run_recommend(args: argparse.Namespace) -> int:
+    """Run the recommender on the stored organisation and save, audit and write the run."""
+    from orgbridge.recommend import Constraints, recommend_pairs, recommend_sponsorships
+
+    kind = "pair" if args.kind == "pairs" else "sponsorship"
+    store = open_store(args)
+    try:
+        graph = store.load_graph()
+        locked, declined = _decided(store.decisions(), kind)
+        constraints = Constraints(
+            cohort=tuple(_read_ids(args.cohort)) if args.cohort else None,
+            capacity=args.capacity,
+            leader_capacity=args.leader_capacity,
+            min_level_gap=args.min_level_gap,
+            max_level_gap=args.max_level_gap,
+            cross_department=args.cross_department,
+            exclusions=tuple(_read_pairs(args.exclude)) if args.exclude else (),
+            locked=locked,
+            declined=declined,
+            allow_repeat=args.allow_repeat,
+        )
+        recommend = recommend_pairs if kind == "pair" else recommend_sponsorships
+        objective = args.objective or ("balanced" if kind == "pair" else "exposure")
+        result = recommend(
+            graph,
+            count=args.count,
+            objective=objective,
+            constraints=constraints,
+            seed=args.seed,
+            group_by=args.group_by,
+            show_names=args.names,
+        )
+        run_id = f"run-{uuid.uuid4().hex[:12]}"
+        payload = result.to_dict()
+        payload["run_id"] = run_id
+        table = result.proposals.drop(columns=["hops_before", "hops_after"])
+        store.save_proposals(run_id, table, result.parameters)
+        store.audit(
+            "recommend",
+            by=args.by,
+            detail={"run_id": run_id, "kind": kind, "count": len(result.proposals)},
+        )
+    finally:
+        store.close()
+    Path(args.json).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    if args.csv:
+        result.proposals.to_csv(args.csv, index=False)
+    print(f"Proposed {len(result.proposals)} {args.kind} (run {run_id}); wrote {args.json}")
+    return 0
+
+
+def _proposal_frame(path: str) -> pd.DataFrame:
+    if path.lower().endswith(".json"):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = data["proposals"] if isinstance(data, dict) else data
+        return pd.DataFrame(
+            [{"a": r["a"], "b": r["b"], "kind": r.get("kind", "pair")} for r in rows],
+            columns=["a", "b", "kind"],
+        )
+    return pd.read_csv(path, dtype=str)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Write the before/after headline metrics of a (possibly edited) proposal set."""
+    from orgbridge.recommend import simulate
+
+    proposals = _proposal_frame(args.proposals)
+    store = open_store(args)
+    try:
+        graph = store.load_graph()
+    finally:
+        store.close()
+    result = simulate(graph, proposals, group_by=args.group_by)
+    Path(args.json).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    print(f"Simulated {len(proposals)} proposals; wrote {args.json}")
+    return 0
+
+
+def run_decide(args: argparse.Namespace) -> int:
+    """Record approve / decline / lock of one pair, with who decided."""
+    decision = next(name for name in DECISIONS if getattr(args, name))
+    a, b = getattr(args, decision)
+    store = open_store(args)
+    try:
+        graph = store.load_graph()
+        graph.positions([a, b])
+        store.record_decision(a, b, kind=args.kind, decision=decision, by=args.by)
+    finally:
+        store.close()
+    print(f"Recorded {decision} of ({a}, {b}) by {args.by}")
+    return 0

@@ -1,0 +1,946 @@
+"""The Neo4j store: one organisation in a Neo4j 5.26 database, same contract as the workspace.
+
+Layout (schema version 1) in the chosen database:
+
+``(:Person {person_id, <attributes>, _ord, _gen})``
+    one node per person; ``person_id`` is unique (a constraint), ``_ord`` is the row
+    position, so loading restores the people order. Each attribute is a property, so people
+    browsing the graph see them; a missing value is an absent property.
+``(:Person)-[:COLLABORATION|MENTORING|SPONSORSHIP|<LAYER> {layer, key, weight, start, end,
+_ord, _gen}]->(:Person)``
+    explicit ties, one relationship type per layer (a user-named layer is upper-snake-cased
+    and its name kept in ``layer``). ``key`` numbers the ties between the same two people in
+    the same layer, so several of them (different periods) survive and ``MERGE`` on
+    ``(source, target, layer, key)`` is idempotent. ``start``/``end`` are ISO text.
+``(:Person)-[:REPORTS_TO]->(:Person)``
+    the manager line, for browsing only: it is read back from ``manager_id``.
+``(:OrgbridgeMeta {key: 'orgbridge'})``
+    schema version, special-category attributes and metadata (JSON), the people column
+    spec (pandas dtypes, so loading gives the same dtypes as the workspace), the layers,
+    the state of the last save and the log sequences.
+``(:ImportLog)``, ``(:ProposalRun)``, ``(:Decision)``, ``(:AuditEntry)``, ``(:MetricTable)``
+    the logs. Metric values are also written on the people as ``<name>_<column>``
+    properties, and proposals and decisions as ``PROPOSED`` / ``DECIDED`` relationships,
+    for people browsing the graph; the exact tables are kept on the run and metric nodes.
+
+Saving a large organisation (more than ``atomic_limit`` people plus ties) cannot be one
+transaction on Neo4j Community without a huge heap, so it runs in batches and is
+*idempotent and convergent* instead of atomic: every write is a ``MERGE`` by id, rows of the
+new graph are tagged with a save generation, rows of other generations are deleted at the
+end, and the import log entry is written last, together with the "complete" mark. A save
+that was interrupted (server killed, network lost) leaves the store marked incomplete:
+:meth:`Neo4jStore.load_graph` refuses it and running the same save again gives exactly the
+intended graph. Smaller saves and every other write are single transactions.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orgbridge.errors import SchemaVersionError, StoreError, StoreUnavailable
+from orgbridge.graph._frames import decode_frame, encode_frame
+from orgbridge.graph._orggraph import OrgGraph
+from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
+from orgbridge.graph._store import SCHEMA_VERSION
+
+__all__ = ["Neo4jStore", "relationship_type"]
+
+Clock = Callable[[], datetime]
+Run = Callable[..., list[Any]]
+Progress = Callable[[str, int, int], None]
+
+#: Relationship types orgbridge uses for something other than a tie layer.
+_RESERVED_TYPES = frozenset({"REPORTS_TO", "PROPOSED", "DECIDED"})
+_META_KEY = "orgbridge"
+_BATCH = 10_000
+_DELETE_BATCH = 20_000
+_READ_PAGE = 20_000
+
+
+def relationship_type(layer: str) -> str:
+    """The relationship type that holds the ties of ``layer``.
+
+    Example
+    -------
+    >>> [relationship_type(name) for name in ("collaboration", "shared lunch", "reports-to")]
+    ['COLLABORATION', 'SHARED_LUNCH', 'LAYER_REPORTS_TO']
+    """
+    name = re.sub(r"[^0-9A-Za-z]+", "_", layer).strip("_").upper() or "LAYER"
+    if name in _RESERVED_TYPES or name[0].isdigit():
+        name = f"LAYER_{name}"
+    return name
+
+
+def _quote(name: str) -> str:
+    """A Cypher identifier in backticks (any property name is then allowed)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Neo4jStore:
+    """A Neo4j database holding one organisation; implements ``Store``.
+
+    Open it with :meth:`connect`; use it as a context manager to close it.
+
+    Example
+    -------
+    >>> import os
+    >>> store = Neo4jStore.connect(  # doctest: +SKIP
+    ...     "neo4j://127.0.0.1:7687", user="neo4j",
+    ...     password=os.environ["ORGBRIDGE_NEO4J_PASSWORD"])
+    >>> with store:  # doctest: +SKIP
+    ...     store.save_graph(graph)
+    ...     store.load_graph().n_people
+    """
+
+    #: Saves of at most this many people plus ties run as one transaction.
+    atomic_limit = 20_000
+
+    def __init__(self, driver: Any, uri: str, database: str, clock: Clock) -> None:
+        self._driver = driver
+        self.uri = uri
+        self.database = database
+        self._clock = clock
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        *,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        clock: Clock | None = None,
+        timeout: float = 5.0,
+    ) -> Neo4jStore:
+        """Connect to a Neo4j server and prepare its constraints.
+
+        Parameters
+        ----------
+        uri
+            ``neo4j://host:port`` or ``bolt://host:port``.
+        user, password
+            Credentials (take them from the environment or a file, never a command line).
+        database
+            The database to use.
+        clock
+            Returns the current time for log entries (default: ``datetime.now(UTC)``).
+        timeout
+            Seconds to wait for the connection.
+
+        Raises
+        ------
+        StoreUnavailable
+            The server cannot be reached or refused the credentials.
+        SchemaVersionError
+            The database was written by a newer orgbridge.
+        """
+        import neo4j
+        from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+        # The driver logs connection failures that StoreUnavailable already explains; a
+        # NullHandler keeps them off stderr unless the application configures logging.
+        driver_log = logging.getLogger("neo4j")
+        if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+            driver_log.addHandler(logging.NullHandler())
+
+        try:
+            driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                connection_timeout=timeout,
+                max_transaction_retry_time=timeout,
+                notifications_min_severity="OFF",
+            )
+        except (ValueError, DriverError) as err:
+            raise StoreUnavailable(f"{uri!r} is not a usable Neo4j address: {err}") from err
+        try:
+            driver.verify_connectivity()
+        except AuthError as err:
+            driver.close()
+            raise StoreUnavailable(
+                f"Neo4j at {_where(uri)} refused the credentials of user {user!r}; check "
+                "ORGBRIDGE_NEO4J_PASSWORD (or the --credentials file)"
+            ) from err
+        except (DriverError, Neo4jError, OSError) as err:
+            driver.close()
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {_where(uri)} ({type(err).__name__}: {err}); is the "
+                "server running (make neo4j-start) and is the address right?"
+            ) from err
+        store = cls(driver, uri, database, clock or _utc_now)
+        try:
+            store._prepare()
+        except BaseException:
+            driver.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        for statement in (
+            "CREATE CONSTRAINT person_id IF NOT EXISTS "
+            "FOR (p:Person) REQUIRE p.person_id IS UNIQUE",
+            "CREATE CONSTRAINT orgbridge_meta IF NOT EXISTS "
+            "FOR (m:OrgbridgeMeta) REQUIRE m.key IS UNIQUE",
+            "CREATE CONSTRAINT proposal_run IF NOT EXISTS "
+            "FOR (r:ProposalRun) REQUIRE r.run_id IS UNIQUE",
+            "CREATE CONSTRAINT metric_table IF NOT EXISTS "
+            "FOR (t:MetricTable) REQUIRE t.name IS UNIQUE",
+            "CREATE INDEX person_ord IF NOT EXISTS FOR (p:Person) ON (p._ord)",
+            "CALL db.awaitIndexes(300)",
+        ):
+            self._auto(statement)
+        meta = self._meta()
+        stored = meta.get("schema_version")
+        if stored is not None and int(stored) > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"the Neo4j database {self.database!r} at {_where(self.uri)} was written by a "
+                f"newer orgbridge (schema version {stored}; this version reads up to "
+                f"{SCHEMA_VERSION}); upgrade orgbridge to use it"
+            )
+        if stored is None:
+            self._auto(
+                "MERGE (m:OrgbridgeMeta {key: $key}) SET m.schema_version = $version",
+                key=_META_KEY,
+                version=SCHEMA_VERSION,
+            )
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, database={self.database!r})"
+
+    # ---- running Cypher ------------------------------------------------------------------
+
+    def _fail(self, err: Exception, doing: str) -> StoreError:
+        from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+        if isinstance(err, AuthError):
+            return StoreUnavailable(
+                f"Neo4j at {_where(self.uri)} refused the credentials while {doing}; check "
+                "ORGBRIDGE_NEO4J_PASSWORD"
+            )
+        if isinstance(err, ServiceUnavailable | SessionExpired | OSError):
+            return StoreUnavailable(
+                f"lost the connection to Neo4j at {_where(self.uri)} while {doing}: {err}"
+            )
+        return StoreError(f"Neo4j at {_where(self.uri)}: {doing} failed: {err}")
+
+    def _auto(self, query: str, **params: Any) -> list[Any]:
+        """Run one query in its own transaction and return its records."""
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        try:
+            records, _, _ = self._driver.execute_query(
+                query, parameters_=params, database_=self.database
+            )
+        except (DriverError, Neo4jError, OSError) as err:
+            raise self._fail(err, "running a query") from err
+        return list(records)
+
+    def _transaction(self, work: Callable[[Run], None], doing: str) -> None:
+        """Run ``work(run)`` inside one explicit transaction (all or nothing)."""
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        try:
+            with (
+                self._driver.session(database=self.database) as session,
+                session.begin_transaction() as tx,
+            ):
+
+                def run(query: str, **params: Any) -> list[Any]:
+                    return list(tx.run(query, params))
+
+                work(run)
+                tx.commit()
+        except (DriverError, Neo4jError, OSError) as err:
+            raise self._fail(err, doing) from err
+
+    def _implicit(self, query: str, **params: Any) -> list[Any]:
+        """Run one query in an implicit transaction (needed by ``CALL ... IN TRANSACTIONS``)."""
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                return list(session.run(query, params))
+        except (DriverError, Neo4jError, OSError) as err:
+            raise self._fail(err, "running a query") from err
+
+    def _stream(self, query: str, **params: Any) -> list[list[Any]]:
+        """All rows of a read query as lists, fetched in large chunks."""
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        try:
+            with self._driver.session(database=self.database, fetch_size=50_000) as session:
+                return list(session.run(query, params).values())
+        except (DriverError, Neo4jError, OSError) as err:
+            raise self._fail(err, "reading") from err
+
+    def _collect(self, query: str, **params: Any) -> list[list[Any]]:
+        """The one list a ``RETURN collect([...])`` query gives."""
+        rows = self._auto(query, **params)
+        return list(rows[0][0]) if rows else []
+
+    def _meta(self) -> dict[str, Any]:
+        rows = self._auto(
+            "MATCH (m:OrgbridgeMeta {key: $key}) RETURN properties(m) AS m", key=_META_KEY
+        )
+        return dict(rows[0]["m"]) if rows else {}
+
+    def _now(self) -> str:
+        now = self._clock()
+        if now.tzinfo is not None:
+            now = now.astimezone(UTC).replace(tzinfo=None)
+        return now.isoformat(timespec="microseconds")
+
+    # ---- the organisation ----------------------------------------------------------------
+
+    def save_graph(
+        self,
+        graph: OrgGraph,
+        *,
+        log: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Replace the saved organisation by ``graph`` and log the import.
+
+        Small graphs (``atomic_limit`` people plus ties at most) are saved in one
+        transaction. Larger ones are saved in batches: the save is idempotent and
+        convergent rather than atomic (see the module docstring), and the import log entry
+        is written last, so a log entry means a complete save. ``progress(stage, done,
+        total)`` is called before each batch (stages ``people``, ``ties``, ``reports_to``,
+        ``cleanup``) when given.
+
+        Raises
+        ------
+        StoreUnavailable
+            The server went away; run the same save again once it is back.
+        StoreError
+            The write failed.
+        """
+        plan = _SavePlan(graph, self._meta(), log, self._now())
+        report = progress or _quiet
+        if plan.size <= self.atomic_limit:
+            self._transaction(lambda run: plan.write(run, report), "saving the organisation")
+        else:
+            plan.write(self._auto, report, self._implicit)
+
+    def load_graph(self) -> OrgGraph:
+        """The saved organisation, exactly as saved (an empty graph when nothing was).
+
+        Raises
+        ------
+        StoreError
+            The last save did not finish; run it again.
+        """
+        meta = self._meta()
+        if meta.get("state") == "saving":
+            raise StoreError(
+                f"the last save to Neo4j at {_where(self.uri)} did not finish (interrupted?); "
+                "run it again: saves are idempotent and give exactly the intended graph"
+            )
+        if "people_spec" not in meta:
+            return OrgGraph(pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")}))
+        spec = json.loads(meta["people_spec"])
+        schema = _schema(meta["people_schema"])
+        returns = ", ".join(f"p.{_quote(entry['name'])}" for entry in spec)
+        rows = self._collect(f"MATCH (p:Person) RETURN collect([p._ord, {returns}])")
+        rows.sort(key=lambda row: row[0])
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(spec) + 1)
+        people = _decode_people(columns[1:], spec, schema)
+        layers: list[str] = json.loads(meta.get("layers", "[]"))
+        frames = [self._read_layer(layer, len(rows)) for layer in layers]
+        ties = pd.concat(frames, ignore_index=True) if frames else None
+        if ties is not None:
+            ties = ties.sort_values("_ord", kind="stable").drop(columns="_ord")
+            ties = ties.reset_index(drop=True)
+        return OrgGraph(
+            people,
+            ties,
+            special=json.loads(meta.get("special", "[]")),
+            metadata=json.loads(meta.get("metadata", "{}")),
+        )
+
+    def _read_layer(self, layer: str, n_people: int) -> pd.DataFrame:
+        # Whole lists per page of sources: one Bolt record per page instead of one per tie
+        # is several times faster to decode in the Python driver.
+        query = (
+            "MATCH (a:Person) WHERE a._ord >= $low AND a._ord < $high "
+            f"MATCH (a)-[t:{_quote(relationship_type(layer))} {{layer: $layer}}]->(b:Person) "
+            "RETURN collect([a._ord, b._ord, t.weight, t.start, t.end, t._ord])"
+        )
+        rows: list[list[Any]] = []
+        for low in range(0, max(n_people, 1), _READ_PAGE):
+            rows += self._collect(query, layer=layer, low=low, high=low + _READ_PAGE)
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+        return pd.DataFrame(
+            {
+                "source": np.asarray(cols[0], dtype=np.int32),
+                "target": np.asarray(cols[1], dtype=np.int32),
+                "layer": layer,
+                "weight": np.asarray(cols[2], dtype=np.float64),
+                "start": _parse_times(cols[3]),
+                "end": _parse_times(cols[4]),
+                "_ord": np.asarray(cols[5], dtype=np.int64),
+            }
+        )
+
+    def import_log(self) -> pd.DataFrame:
+        """One row per import: ``import_id, at, people, ties, rows_in, rows_loaded,
+        rows_rejected, report`` (``at`` in UTC, ``report`` as JSON text)."""
+        rows = self._stream(
+            "MATCH (l:ImportLog) RETURN l.import_id, l.at, l.people, l.ties, l.rows_in, "
+            "l.rows_loaded, l.rows_rejected, l.report ORDER BY l.import_id"
+        )
+        names = ["import_id", "at", "people", "ties", "rows_in", "rows_loaded"]
+        names += ["rows_rejected", "report"]
+        types = [pa.int64(), pa.timestamp("us")] + [pa.int64()] * 5 + [pa.string()]
+        return _log_frame(rows, names, types)
+
+    # ---- metrics -------------------------------------------------------------------------
+
+    def save_metrics(self, table: pd.DataFrame, *, name: str) -> None:
+        """Store a per-person table (``person_id`` plus metric columns) under ``name``,
+        replacing an earlier one of that name, in one transaction.
+
+        The table is kept exactly; its numeric and boolean columns are also set on the
+        people as ``<name>_<column>`` properties so they show when browsing the graph.
+
+        Raises
+        ------
+        StoreError
+            The table has no ``person_id`` column, or the write failed.
+        """
+        if PERSON_ID not in table.columns:
+            raise StoreError(f"metric table {name!r} has no person_id column")
+        blob = _to_ipc(table)
+        shown = [
+            str(c)
+            for c in table.columns
+            if c != PERSON_ID
+            and (pd.api.types.is_numeric_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c]))
+            and not isinstance(table[c].dtype, pd.CategoricalDtype)
+        ]
+        props = [f"{name}_{c}" for c in shown]
+        values = [_python_values(table[c]) for c in shown]
+        ids = table[PERSON_ID].astype(str).tolist()
+        rows = [list(r) for r in zip(ids, *values, strict=True)]
+        assign = ", ".join(f"p.{_quote(p)} = r[{i + 1}]" for i, p in enumerate(props))
+
+        def work(run: Run) -> None:
+            old = run("MATCH (t:MetricTable {name: $name}) RETURN t.properties AS p", name=name)
+            if old and old[0]["p"]:
+                removed = ", ".join(f"p.{_quote(p)}" for p in json.loads(old[0]["p"]))
+                run(f"MATCH (p:Person) REMOVE {removed}")
+            run(
+                "MERGE (t:MetricTable {name: $name}) SET t.table = $blob, t.properties = $props,"
+                " t.at = $at",
+                name=name,
+                blob=blob,
+                props=json.dumps(props),
+                at=self._now(),
+            )
+            if assign:
+                for chunk in _chunks(rows, _BATCH):
+                    run(
+                        f"UNWIND $rows AS r MATCH (p:Person {{person_id: r[0]}}) SET {assign}",
+                        rows=chunk,
+                    )
+
+        self._transaction(work, f"saving the metric table {name!r}")
+
+    def load_metrics(self, name: str) -> pd.DataFrame:
+        """The table saved under ``name`` (an empty ``person_id`` table when there is none)."""
+        rows = self._auto("MATCH (t:MetricTable {name: $name}) RETURN t.table AS b", name=name)
+        if not rows:
+            return pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")})
+        return _from_ipc(rows[0]["b"])
+
+    # ---- proposals, decisions, audit -----------------------------------------------------
+
+    def save_proposals(
+        self, run_id: str, proposals: pd.DataFrame, parameters: dict[str, Any]
+    ) -> None:
+        """Store a recommender run (its proposals table and parameters) in one transaction;
+        the same ``run_id`` saved again replaces the earlier run. Proposals between saved
+        people also become ``PROPOSED`` relationships."""
+        text = json.dumps(parameters, default=str, sort_keys=True)
+        blob = _to_ipc(proposals)
+        rows: list[list[Any]] = []
+        if {"a", "b"} <= set(proposals.columns):
+            columns = [proposals[c] if c in proposals.columns else None for c in _SHOWN]
+            n = len(proposals)
+            values = [_python_values(col) if col is not None else [None] * n for col in columns]
+            rows = [list(r) for r in zip(*values, strict=True)]
+
+        def work(run: Run) -> None:
+            run("MATCH ()-[p:PROPOSED {run_id: $run_id}]->() DELETE p", run_id=run_id)
+            seq = _next(run, "seq_proposal")
+            run(
+                "MERGE (r:ProposalRun {run_id: $run_id}) SET r.seq = $seq, r.at = $at, "
+                "r.parameters = $parameters, r.table = $blob",
+                run_id=run_id,
+                seq=seq,
+                at=self._now(),
+                parameters=text,
+                blob=blob,
+            )
+            for chunk in _chunks(rows, _BATCH):
+                run(
+                    "UNWIND $rows AS r MATCH (a:Person {person_id: toString(r[0])}) "
+                    "MATCH (b:Person {person_id: toString(r[1])}) "
+                    "CREATE (a)-[:PROPOSED {run_id: $run_id, kind: r[2], score: r[3], "
+                    "reason: r[4]}]->(b)",
+                    rows=chunk,
+                    run_id=run_id,
+                )
+
+        self._transaction(work, f"saving proposals of run {run_id!r}")
+
+    def load_proposals(self, run_id: str | None = None) -> pd.DataFrame:
+        """Proposals of ``run_id``, or of the latest run when it is None (empty if none)."""
+        if run_id is None:
+            rows = self._auto(
+                "MATCH (r:ProposalRun) RETURN r.table AS b ORDER BY r.seq DESC LIMIT 1"
+            )
+        else:
+            rows = self._auto(
+                "MATCH (r:ProposalRun {run_id: $run_id}) RETURN r.table AS b", run_id=run_id
+            )
+        return _from_ipc(rows[0]["b"]) if rows else pd.DataFrame()
+
+    def proposal_parameters(self, run_id: str) -> dict[str, Any]:
+        """The parameters a run was saved with (an empty dict for an unknown run)."""
+        rows = self._auto(
+            "MATCH (r:ProposalRun {run_id: $run_id}) RETURN r.parameters AS p", run_id=run_id
+        )
+        return dict(json.loads(rows[0]["p"])) if rows else {}
+
+    def record_decision(self, a: str, b: str, *, kind: str, decision: str, by: str) -> None:
+        """Persist approve / decline / lock of the pair ``(a, b, kind)`` and audit it, in one
+        transaction (also as a ``DECIDED`` relationship when both people are saved)."""
+        at = self._now()
+        detail = json.dumps({"a": a, "b": b, "kind": kind}, sort_keys=True)
+
+        def work(run: Run) -> None:
+            seq = _next(run, "seq_decision")
+            run(
+                "CREATE (:Decision {seq: $seq, a: $a, b: $b, kind: $kind, decision: $decision, "
+                "by: $by, at: $at})",
+                seq=seq,
+                a=a,
+                b=b,
+                kind=kind,
+                decision=decision,
+                by=by,
+                at=at,
+            )
+            run(
+                "MATCH (x:Person {person_id: $a}) MATCH (y:Person {person_id: $b}) "
+                "MERGE (x)-[d:DECIDED {kind: $kind}]->(y) "
+                "SET d.decision = $decision, d.by = $by, d.at = $at",
+                a=a,
+                b=b,
+                kind=kind,
+                decision=decision,
+                by=by,
+                at=at,
+            )
+            _append_audit(run, f"decision:{decision}", by, detail, at)
+
+        self._transaction(work, "recording a decision")
+
+    def decisions(self) -> pd.DataFrame:
+        """The latest decision per ``(a, b, kind)``: ``a, b, kind, decision, by, at``,
+        in the order they were made."""
+        rows = self._stream(
+            "MATCH (d:Decision) WITH d ORDER BY d.seq "
+            "WITH d.a AS a, d.b AS b, d.kind AS kind, last(collect(d)) AS d "
+            "RETURN a, b, kind, d.decision, d.by, d.at ORDER BY d.seq"
+        )
+        names = ["a", "b", "kind", "decision", "by", "at"]
+        types = [pa.string()] * 5 + [pa.timestamp("us")]
+        return _log_frame(rows, names, types)
+
+    def audit(self, action: str, *, by: str, detail: dict[str, Any] | None = None) -> None:
+        """Append one line to the audit log."""
+        text = json.dumps(detail or {}, default=str, sort_keys=True)
+        at = self._now()
+        self._transaction(
+            lambda run: _append_audit(run, action, by, text, at), "writing the audit log"
+        )
+
+    def audit_log(self) -> pd.DataFrame:
+        """The audit log, oldest first: ``at, by, action, detail`` (detail as JSON text)."""
+        rows = self._stream(
+            "MATCH (e:AuditEntry) RETURN e.at, e.by, e.action, e.detail ORDER BY e.seq"
+        )
+        types = [pa.timestamp("us"), pa.string(), pa.string(), pa.string()]
+        return _log_frame(rows, ["at", "by", "action", "detail"], types)
+
+
+#: Proposal columns copied onto PROPOSED relationships (a and b are the ends).
+_SHOWN = ("a", "b", "kind", "score", "reason")
+
+
+class _SavePlan:
+    """Everything one ``save_graph`` writes, as Cypher text and parameter rows."""
+
+    def __init__(
+        self, graph: OrgGraph, meta: dict[str, Any], log: dict[str, Any] | None, at: str
+    ) -> None:
+        self.gen = uuid.uuid4().hex
+        self.at = at
+        people = graph.people
+        reserved = {"_ord", "_gen"} & {str(c) for c in people.columns}
+        if reserved:
+            raise StoreError(
+                f"people column(s) {sorted(reserved)} clash with the Neo4j store's own "
+                "properties; rename them"
+            )
+        table, spec = encode_frame(people)
+        self.spec = spec
+        self.schema = base64.b64encode(table.schema.serialize().to_pybytes()).decode("ascii")
+        columns = [str(c) for c in people.columns]
+        attributes = [e for e in spec if e["name"] != PERSON_ID]
+        old = set(json.loads(meta.get("people_spec_names", "[]")))
+        old |= set(json.loads(meta.get("pending_names", "[]")))
+        self.names = sorted(old | set(columns))
+        dropped = sorted(old - set(columns) - {PERSON_ID})
+        values = [_to_property(table.column(e["stored"]), e) for e in attributes]
+        ids = people[PERSON_ID].astype(str).tolist()
+        self.people_rows = [list(r) for r in zip(ids, range(len(ids)), *values, strict=True)]
+        sets = [f"{_quote(e['name'])}: r[{i + 2}]" for i, e in enumerate(attributes)]
+        sets += [f"{_quote(name)}: null" for name in dropped]
+        self.people_query = (
+            "UNWIND $rows AS r MERGE (p:Person {person_id: r[0]}) "
+            f"SET p += {{{', '.join(sets)}}}, p._ord = r[1], p._gen = $gen"
+        )
+        ties = graph.explicit_ties()
+        ties["_ord"] = np.arange(len(ties), dtype=np.int64)
+        ties = ties.sort_values(["source", "target"], kind="stable")
+        ties["key"] = ties.groupby(["source", "target", "layer"], sort=False).cumcount()
+        id_array = np.asarray(ids, dtype=object)
+        self.layers = sorted({str(x) for x in ties["layer"].unique()})
+        self.tie_rows: dict[str, list[list[Any]]] = {}
+        for layer in self.layers:
+            part = ties[(ties["layer"] == layer).to_numpy()]
+            self.tie_rows[layer] = [
+                list(r)
+                for r in zip(
+                    id_array[part["source"].to_numpy()].tolist(),
+                    id_array[part["target"].to_numpy()].tolist(),
+                    part["key"].tolist(),
+                    part["weight"].tolist(),
+                    _format_times(part["start"]),
+                    _format_times(part["end"]),
+                    part["_ord"].tolist(),
+                    strict=True,
+                )
+            ]
+        reports = graph.ties[(graph.ties["layer"] == REPORTS_TO).to_numpy()]
+        self.report_rows = [
+            list(r)
+            for r in zip(
+                id_array[reports["source"].to_numpy()].tolist(),
+                id_array[reports["target"].to_numpy()].tolist(),
+                strict=True,
+            )
+        ]
+        self.size = len(self.people_rows) + len(ties) + len(self.report_rows)
+        self.log = dict(log or {})
+        self.counts = (graph.n_people, int(sum(graph.tie_counts().values())))
+        self.special = json.dumps(sorted(graph.special))
+        self.metadata = json.dumps(graph.metadata, default=str, sort_keys=True)
+
+    def write(self, run: Run, progress: Progress, implicit: Run | None = None) -> None:
+        """Write the plan through ``run`` (one transaction or one per call); ``implicit``
+        runs a query in an implicit transaction (for ``IN TRANSACTIONS`` deletes)."""
+        run(
+            "MERGE (m:OrgbridgeMeta {key: $key}) SET m.state = 'saving', m.saving_gen = $gen, "
+            "m.pending_names = $names",
+            key=_META_KEY,
+            gen=self.gen,
+            names=json.dumps(self.names),
+        )
+        n_ties = sum(len(rows) for rows in self.tie_rows.values())
+        done = 0
+        for chunk in _chunks(self.people_rows, _BATCH):
+            progress("people", done, len(self.people_rows))
+            run(self.people_query, rows=chunk, gen=self.gen)
+            done += len(chunk)
+        done = 0
+        for layer in self.layers:
+            query = (
+                "UNWIND $rows AS r MATCH (a:Person {person_id: r[0]}) "
+                "MATCH (b:Person {person_id: r[1]}) "
+                f"MERGE (a)-[t:{_quote(relationship_type(layer))} {{layer: $layer, key: r[2]}}]"
+                "->(b) SET t.weight = r[3], t.start = r[4], t.end = r[5], t._ord = r[6], "
+                "t._gen = $gen"
+            )
+            for chunk in _chunks(self.tie_rows[layer], _BATCH):
+                progress("ties", done, n_ties)
+                run(query, rows=chunk, layer=layer, gen=self.gen)
+                done += len(chunk)
+        for start, chunk in enumerate(_chunks(self.report_rows, _BATCH)):
+            progress("reports_to", start * _BATCH, len(self.report_rows))
+            run(
+                "UNWIND $rows AS r MATCH (a:Person {person_id: r[0]}) "
+                "MATCH (b:Person {person_id: r[1]}) "
+                "MERGE (a)-[t:REPORTS_TO]->(b) SET t._gen = $gen",
+                rows=chunk,
+                gen=self.gen,
+            )
+        progress("cleanup", 0, 1)
+        types = [
+            row["t"]
+            for row in run("CALL db.relationshipTypes() YIELD relationshipType AS t RETURN t")
+            if row["t"] not in {"PROPOSED", "DECIDED"}
+        ]
+        stale = "WHERE t._gen IS NULL OR t._gen <> $gen"
+        for rel_type in types:
+            _delete_stale(
+                run,
+                implicit,
+                f"MATCH (:Person)-[t:{_quote(rel_type)}]->(:Person) {stale}",
+                "t",
+                gen=self.gen,
+            )
+        _delete_stale(run, implicit, f"MATCH (t:Person) {stale}", "t", gen=self.gen, detach=True)
+        seq = _next(run, "seq_import")
+        run(
+            "MATCH (m:OrgbridgeMeta {key: $key}) "
+            "SET m.state = 'complete', m.gen = $gen, m.schema_version = $version, "
+            "m.people_spec = $spec, m.people_schema = $schema, m.people_spec_names = $names, "
+            "m.layers = $layers, m.special = $special, m.metadata = $metadata "
+            "REMOVE m.saving_gen, m.pending_names "
+            "CREATE (:ImportLog {import_id: $seq, at: $at, people: $people, ties: $ties, "
+            "rows_in: $rows_in, rows_loaded: $rows_loaded, rows_rejected: $rows_rejected, "
+            "report: $report})",
+            key=_META_KEY,
+            gen=self.gen,
+            version=SCHEMA_VERSION,
+            spec=json.dumps(self.spec),
+            schema=self.schema,
+            names=json.dumps([e["name"] for e in self.spec]),
+            layers=json.dumps(self.layers),
+            special=self.special,
+            metadata=self.metadata,
+            seq=seq,
+            at=self.at,
+            people=self.counts[0],
+            ties=self.counts[1],
+            rows_in=int(self.log.get("rows_in", 0) or 0),
+            rows_loaded=int(self.log.get("rows_loaded", 0) or 0),
+            rows_rejected=int(self.log.get("rows_rejected", 0) or 0),
+            report=json.dumps(self.log, default=str, sort_keys=True),
+        )
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """The default progress callback: says nothing."""
+
+
+def _where(uri: str) -> str:
+    """``host:port`` of a URI, for messages."""
+    match = re.match(r"^[a-z0-9+.-]+://([^/?]+)", uri)
+    return match.group(1) if match else uri
+
+
+def _chunks(rows: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _delete_stale(
+    run: Run, implicit: Run | None, match: str, name: str, *, gen: str, detach: bool = False
+) -> None:
+    """Delete what ``match`` finds (bound to ``name``): in one scan with ``IN TRANSACTIONS``
+    when an implicit runner is given, else in ``LIMIT`` rounds inside the transaction."""
+    delete = f"{'DETACH ' if detach else ''}DELETE {name}"
+    if implicit is not None:
+        implicit(
+            f"{match} CALL ({name}) {{ {delete} }} IN TRANSACTIONS OF {_DELETE_BATCH} ROWS",
+            gen=gen,
+        )
+        return
+    while True:
+        rows = run(
+            f"{match} WITH {name} LIMIT {_DELETE_BATCH} {delete} RETURN count(*) AS n", gen=gen
+        )
+        if not rows or int(rows[0]["n"]) < _DELETE_BATCH:
+            return
+
+
+def _next(run: Run, counter: str) -> int:
+    """The next value of a sequence kept on the meta node (locks it for the transaction)."""
+    rows = run(
+        f"MERGE (m:OrgbridgeMeta {{key: $key}}) SET m.{counter} = coalesce(m.{counter}, 0) + 1 "
+        f"RETURN m.{counter} AS n",
+        key=_META_KEY,
+    )
+    return int(rows[0]["n"])
+
+
+def _append_audit(run: Run, action: str, by: str, detail: str, at: str) -> None:
+    seq = _next(run, "seq_audit")
+    run(
+        "CREATE (:AuditEntry {seq: $seq, at: $at, by: $by, action: $action, detail: $detail})",
+        seq=seq,
+        at=at,
+        by=by,
+        action=action,
+        detail=detail,
+    )
+
+
+def _log_frame(rows: list[list[Any]], names: list[str], types: list[pa.DataType]) -> pd.DataFrame:
+    """A log table with the dtypes the workspace gives (``at`` as UTC timestamps)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    arrays = []
+    for values, kind in zip(columns, types, strict=True):
+        if pa.types.is_timestamp(kind):
+            arrays.append(pa.array(list(values), type=pa.string()).cast(kind))
+        else:
+            arrays.append(pa.array(list(values), type=kind))
+    frame: pd.DataFrame = pa.Table.from_arrays(arrays, names=names).to_pandas()
+    if "at" in frame.columns:
+        frame["at"] = pd.to_datetime(frame["at"]).dt.tz_localize(UTC)
+    return frame
+
+
+def _python_values(column: pd.Series) -> list[Any]:
+    """Plain Python values with None for missing (what the driver sends)."""
+    values = column.astype(object).tolist()
+    return [None if _is_missing(v) else _plain(v) for v in values]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _to_property(array: pa.ChunkedArray, entry: dict[str, Any]) -> list[Any]:
+    """One encoded people column as property values (None: no property)."""
+    if entry["encoding"] == "category":
+        categories = np.asarray(entry["categories"] + [None], dtype=object)
+        codes = array.to_numpy(zero_copy_only=False).astype(np.int64)
+        return list(categories[codes])  # code -1 (missing) picks the trailing None
+    kind = array.type
+    if pa.types.is_timestamp(kind) or pa.types.is_duration(kind) or pa.types.is_decimal(kind):
+        return list(array.cast(pa.string()).to_pylist())
+    return list(array.to_pylist())
+
+
+def _from_property(values: Iterable[Any], field: pa.Field, entry: dict[str, Any]) -> pa.Array:
+    """The encoded Arrow column back from property values."""
+    if entry["encoding"] == "category":
+        index = pd.Index(entry["categories"])
+        codes = index.get_indexer(pd.Index(list(values), dtype=object))
+        return pa.array(codes.astype(np.int32))
+    items = [v.to_native() if hasattr(v, "to_native") else v for v in values]
+    kind = field.type
+    if pa.types.is_timestamp(kind) or pa.types.is_duration(kind) or pa.types.is_decimal(kind):
+        return pc.cast(pa.array(items, type=pa.string()), kind)
+    return pa.array(items, type=kind)
+
+
+def _decode_people(
+    columns: list[tuple[Any, ...]], spec: list[dict[str, Any]], schema: pa.Schema
+) -> pd.DataFrame:
+    arrays = [
+        _from_property(values, schema.field(entry["stored"]), entry)
+        for values, entry in zip(columns, spec, strict=True)
+    ]
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    return decode_frame(table, spec)
+
+
+def _schema(text: str) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+
+
+def _format_times(values: pd.Series) -> list[str | None]:
+    """ISO text of datetime64 values (None for NaT), date only when there is no time."""
+    array = values.to_numpy(dtype="datetime64[ns]")
+    if not len(array):
+        return []
+    missing = np.isnat(array)
+    if missing.all():
+        return [None] * len(array)
+    text = np.datetime_as_string(array, unit="auto").astype(object)
+    text[missing] = None
+    return list(text)
+
+
+def _parse_times(values: tuple[Any, ...]) -> np.ndarray:
+    if not values:
+        return np.array([], dtype="datetime64[ns]")
+    series = pd.Series(values, dtype=object)
+    if series.isna().all():
+        return np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed = pd.to_datetime(series, format="ISO8601")
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _to_ipc(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as Arrow IPC bytes plus its dtype spec, for an exact round trip."""
+    table, spec = encode_frame(frame)
+    table = table.replace_schema_metadata({"orgbridge_spec": json.dumps(spec)})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _from_ipc(blob: bytes) -> pd.DataFrame:
+    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    spec = json.loads((table.schema.metadata or {})[b"orgbridge_spec"])
+    frame: pd.DataFrame = decode_frame(table.replace_schema_metadata(None), spec)
+    return frame

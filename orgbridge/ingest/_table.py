@@ -1,0 +1,365 @@
+"""Read a CSV or XLSX file into a table of strings, keeping each row's line number.
+
+Every cell is read as a string (missing cells as NA); typing is the parsers' job. The
+table's index, named ``row``, is the 1-based row number a spreadsheet shows (the header is
+row 1). Rows with too many or too few fields are not padded: each is reported and left out.
+
+The fast path hands the bytes to Arrow's multi-threaded CSV reader. Files that Arrow finds
+irregular (ragged rows, blank lines in the middle, stray quotes) are read again with the
+standard library's csv module, which is slower but knows every record's number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orgbridge.errors import IngestError
+from orgbridge.ingest._report import Problem
+
+__all__ = ["RawTable", "decode_bytes", "parse_csv_bytes", "read_table", "sniff_delimiter"]
+
+ROW: str = "row"
+_DELIMITERS = (",", ";", "\t")
+
+
+@dataclass
+class RawTable:
+    """A file read as strings: the table, the rows left out and why.
+
+    ``frame`` holds every well-formed data row, all cells strings or NA, index ``row``.
+    ``rejected`` counts the data rows left out (ragged rows); each has a Problem.
+    """
+
+    file: str
+    frame: pd.DataFrame
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
+    """Read a CSV (any of , ; tab) or XLSX file into a :class:`RawTable` of strings.
+
+    Parameters
+    ----------
+    path
+        The file. ``.xlsx``/``.xlsm`` files are read with openpyxl, anything else as CSV.
+    sheet
+        For XLSX, the sheet to read (default: the first).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    IngestError
+        The file cannot be opened, is empty, has only a header, or a header with blank or
+        repeated column names.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "t.csv")
+    >>> _ = open(path, "w").write("source;target\\na;b\\nc\\n")
+    >>> raw = read_table(path)
+    >>> raw.frame.index.tolist(), raw.rejected, str(raw.problems[0])
+    ([2], 1, 't.csv row 3: has 1 field, expected 2 (source;target)')
+    """
+    path = Path(path)
+    name = path.name
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _read_xlsx(path, sheet=sheet)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read the file ({exc.strerror or exc})", file=name) from exc
+    return parse_csv_bytes(data, file=name)
+
+
+def decode_bytes(data: bytes, *, file: str) -> tuple[str, str, list[Problem]]:
+    """Decode a file's bytes: BOM-marked UTF-8/UTF-16, else UTF-8, else cp1252 (with a warning).
+
+    Returns ``(text, encoding, problems)``.
+
+    Example
+    -------
+    >>> decode_bytes("a,é".encode("utf-16"), file="x.csv")[:2]
+    ('a,é', 'utf-16')
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16", []
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        warning = Problem(
+            file,
+            None,
+            None,
+            f"the file is not valid UTF-8 (byte {exc.start}); read it as Windows-1252 (cp1252)."
+            " Save it as UTF-8 if accented letters look wrong",
+            "warning",
+        )
+        return data.decode("cp1252", errors="replace"), "cp1252", [warning]
+
+
+def sniff_delimiter(header: str) -> str:
+    """The most frequent of ``,`` ``;`` and tab outside quotes in the header line.
+
+    Example
+    -------
+    >>> sniff_delimiter("id;name;dept"), sniff_delimiter("id"), sniff_delimiter('"a,b"\\tc')
+    (';', ',', '\\t')
+    """
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv_bytes(data: bytes, *, file: str) -> RawTable:
+    """Parse CSV bytes into a :class:`RawTable` (see :func:`read_table`).
+
+    Raises
+    ------
+    IngestError
+        Empty file, header-only file, or a bad header.
+    """
+    text, encoding, problems = decode_bytes(data, file=file)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.strip():
+        raise IngestError("the file is empty", file=file)
+    text = text.lstrip("\r\n")
+    ends = [at for at in (text.find("\n"), text.find("\r")) if at >= 0]
+    first_line = text[: min(ends)] if ends else text
+    delimiter = sniff_delimiter(first_line)
+    try:
+        header = next(csv.reader([first_line], delimiter=delimiter, strict=False), [])
+    except csv.Error as exc:
+        raise IngestError(f"the header cannot be read: {exc}", file=file, row=1) from exc
+    columns = _check_header(header, file=file)
+    untouched = encoding == "utf-8" and not data.startswith((b"\r", b"\n")) and b"\0" not in data
+    frame = None
+    rejected = 0
+    ragged: list[Problem] = []
+    if not _needs_slow_path(text):
+        payload = data if untouched else text.encode("utf-8")
+        frame = _read_fast(payload, columns, delimiter)
+        if frame is None and b'"' not in payload:
+            # Without quotes a record is a line, so Arrow's line numbers are row numbers.
+            found = _read_ragged(payload, columns, delimiter, file=file)
+            if found is not None:
+                frame, ragged = found
+                rejected = len(ragged)
+    if frame is None:
+        frame, rejected, ragged = _read_slow(text, columns, delimiter, file=file)
+    if len(frame) == 0 and rejected == 0:
+        raise IngestError("the file has a header but no data rows", file=file)
+    return RawTable(file, frame, rejected, problems + ragged, encoding, delimiter)
+
+
+def _check_header(header: list[str], *, file: str) -> list[str]:
+    columns = [name.strip().lstrip("\ufeff").strip() for name in header]
+    if not any(columns):
+        raise IngestError("the first line has no column names", file=file, row=1)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(columns, start=1):
+        if not name:
+            raise IngestError(f"column {position} of the header has no name", file=file, row=1)
+        if name in seen:
+            raise IngestError(
+                f"column name {name!r} appears twice in the header (columns {seen[name]}"
+                f" and {position})",
+                file=file,
+                row=1,
+            )
+        seen[name] = position
+    return columns
+
+
+def _needs_slow_path(text: str) -> bool:
+    # Arrow skips blank lines, which would shift the row numbers we report; and lone
+    # carriage returns (old Mac line ends) are simplest to count with the csv module.
+    body = text.rstrip("\r\n")
+    if "\n\n" in body or "\n\r\n" in body or "\r\r" in body:
+        return True
+    return "\r" in body and "\n" not in body
+
+
+def _read_fast(data: bytes, columns: list[str], delimiter: str) -> pd.DataFrame | None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def refuse(_row: object) -> str:
+        return "error"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                # Only quoted cells can hold a line break; without quotes Arrow can split
+                # the file into blocks and parse them in parallel.
+                newlines_in_values=b'"' in data,
+                invalid_row_handler=refuse,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return None
+    frame: pd.DataFrame = table.to_pandas()
+    frame.index = pd.Index(np.arange(2, len(frame) + 2, dtype=np.int64), name=ROW)
+    blank = frame.isna().all(axis=1).to_numpy()
+    # A row of empty cells is how spreadsheets export a blank line: skipped, not counted.
+    return frame.loc[~blank] if blank.any() else frame
+
+
+def _read_ragged(
+    data: bytes, columns: list[str], delimiter: str, *, file: str
+) -> tuple[pd.DataFrame, list[Problem]] | None:
+    """Arrow on one thread, skipping ragged rows and noting their line numbers."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    width = len(columns)
+    skipped: list[tuple[int, int]] = []
+
+    def note(row: object) -> str:
+        number = getattr(row, "number", None)
+        if number is None:
+            raise ValueError("no line number")
+        skipped.append((int(number), int(getattr(row, "actual_columns", 0))))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=note),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError, ValueError):
+        return None
+    frame: pd.DataFrame = table.to_pandas()
+    bad_lines = np.array([line for line, _ in skipped], dtype=np.int64)
+    lines = np.setdiff1d(np.arange(2, len(frame) + len(skipped) + 2), bad_lines)
+    if len(lines) != len(frame):
+        return None
+    frame.index = pd.Index(lines, name=ROW)
+    blank = frame.isna().all(axis=1).to_numpy()
+    problems = []
+    for line, fields in skipped:
+        noun = "field" if fields == 1 else "fields"
+        problems.append(
+            Problem(
+                file,
+                line,
+                None,
+                f"has {fields} {noun}, expected {width} ({delimiter.join(columns)})",
+            )
+        )
+    return (frame.loc[~blank] if blank.any() else frame), problems
+
+
+def _read_slow(
+    text: str, columns: list[str], delimiter: str, *, file: str
+) -> tuple[pd.DataFrame, int, list[Problem]]:
+    width = len(columns)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    record = 0
+    try:
+        for fields in reader:
+            record += 1
+            if record == 1:
+                continue
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if len(fields) != width:
+                noun = "field" if len(fields) == 1 else "fields"
+                problems.append(
+                    Problem(
+                        file,
+                        record,
+                        None,
+                        f"has {len(fields)} {noun}, expected {width} ({delimiter.join(columns)})",
+                    )
+                )
+                continue
+            rows.append(fields)
+            lines.append(record)
+    except csv.Error as exc:
+        raise IngestError(f"the file cannot be read as CSV: {exc}", file=file, row=record) from exc
+    frame = pd.DataFrame(rows, columns=columns, dtype="str")
+    frame = frame.mask(frame.apply(lambda col: col.str.strip() == "")) if rows else frame
+    frame.index = pd.Index(np.asarray(lines, dtype=np.int64), name=ROW)
+    return frame, len(problems), problems
+
+
+def _read_xlsx(path: Path, *, sheet: str | None) -> RawTable:
+    name = path.name
+    try:
+        cells = pd.read_excel(
+            path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise IngestError(f"cannot read the workbook: {exc}", file=name) from exc
+    except Exception as exc:  # openpyxl raises its own (zipfile, XML) errors on bad files
+        raise IngestError(f"cannot read the workbook: {exc}", file=name) from exc
+    if cells.empty:
+        raise IngestError("the sheet is empty", file=name)
+    header = [_cell_text(v) for v in cells.iloc[0].tolist()]
+    while header and header[-1] is None:
+        header.pop()
+    columns = _check_header([h or "" for h in header], file=name)
+    body = cells.iloc[1:, : len(columns)]
+    text = body.map(_cell_text) if len(body) else body
+    frame = pd.DataFrame(
+        {col: pd.Series(text.iloc[:, i].tolist(), dtype="str") for i, col in enumerate(columns)}
+    )
+    frame.index = pd.Index(body.index.to_numpy(dtype=np.int64) + 1, name=ROW)
+    frame = frame.loc[frame.notna().any(axis=1)]
+    if len(frame) == 0:
+        raise IngestError("the sheet has a header but no data rows", file=name)
+    return RawTable(name, frame, encoding="xlsx", delimiter="")
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None

@@ -1,0 +1,328 @@
+"""analyze: every headline metric of one organisation in one JSON-ready value.
+
+This is what ``orgbridge analyze`` prints and what the HTML report and the app's Overview
+read. The schema is documented in ``docs/analysis.md``; group aggregates over fewer than
+``min_group`` people are suppressed and marked, never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orgbridge.graph import OrgGraph
+from orgbridge.graph._orggraph import LayerSpec, normalise_layers
+from orgbridge.metrics._brokerage import (
+    EXACT_MAX,
+    SAMPLES,
+    betweenness,
+    bridging_points,
+    constraint,
+    effective_size,
+    groups_tied,
+)
+from orgbridge.metrics._communities import communities
+from orgbridge.metrics._equity import exposure_equity
+from orgbridge.metrics._exposure import exposure
+from orgbridge.metrics._grouping import GroupBy
+from orgbridge.metrics._privacy import (
+    check_min_group,
+    small_group_note,
+    suppress_small_cells,
+    suppress_small_groups,
+)
+from orgbridge.metrics._result import Result
+from orgbridge.metrics._silos import assortativity, ei_index, group_ties, modularity, tie_matrix
+
+__all__ = ["SCHEMA", "Analysis", "analyze"]
+
+#: Version of the analysis JSON layout (docs/analysis.md).
+SCHEMA = "orgbridge.analysis/1"
+
+GROUP_COLUMNS = (
+    "name",
+    "size",
+    "ei_index",
+    "ei_baseline",
+    "ei_difference",
+    "weighted_ei_index",
+    "share_within_1_hop",
+    "share_within_2_hops",
+    "mean_exposure",
+    "mean_hops",
+    "share_unreachable",
+    "suppressed",
+    "note",
+)
+
+PERSON_COLUMNS = (
+    "person_id",
+    "group",
+    "hops_to_leader",
+    "leaders_within_1_hop",
+    "leaders_within_2_hops",
+    "exposure",
+    "betweenness",
+    "constraint",
+    "effective_size",
+    "groups_tied",
+    "community",
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The analysis of one organisation: the JSON document plus the results behind it."""
+
+    document: dict[str, Any]
+    results: dict[str, Result]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (docs/analysis.md)."""
+        return self.document
+
+
+def analyze(
+    graph: OrgGraph,
+    *,
+    group_by: GroupBy = "department",
+    layers: LayerSpec = None,
+    min_group: int = 5,
+    seed: int = 0,
+    exact_max: int = EXACT_MAX,
+    samples: int = SAMPLES,
+    include_people: bool = True,
+) -> Analysis:
+    """Silos, brokerage, exposure and equity of ``graph`` in one value.
+
+    Parameters
+    ----------
+    graph
+        The organisation (take a snapshot first for an ``as_of`` analysis).
+    group_by
+        People attribute that defines groups (department by default).
+    layers
+        Tie layers (default: the informal layers; the reporting line only when named).
+    min_group
+        Privacy threshold: group aggregates over fewer people are suppressed (at least 5).
+    seed
+        Seeds Leiden and sampled betweenness.
+    exact_max, samples
+        Betweenness is exact up to ``exact_max`` people, sampled from ``samples`` sources
+        beyond (the estimate's standard error is reported).
+    include_people
+        Add the per-person table (``people[]``).
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    PrivacyError
+        ``min_group`` below 5.
+
+    Example
+    -------
+    >>> people = pd.DataFrame({"person_id": list("abcdef"), "department": list("xxxyyy"),
+    ...                        "is_leader": [True] + [False] * 5})
+    >>> ties = pd.DataFrame({"source": list("abcd"), "target": list("bcde"),
+    ...                      "layer": ["collaboration"] * 4})
+    >>> doc = analyze(OrgGraph.from_frames(people, ties)).to_dict()
+    >>> round(doc["network"]["ei_index"], 3), doc["groups"][0]["suppressed"]
+    (-0.5, True)
+    """
+    min_group = check_min_group(min_group)
+    chosen = list(normalise_layers(layers, graph.layers))
+    per_person = exposure(graph, layers=chosen)
+    results: dict[str, Result] = {
+        "ei": ei_index(graph, group_by=group_by, layers=chosen),
+        "ei_weighted": ei_index(graph, group_by=group_by, layers=chosen, weight=True),
+        "modularity": modularity(graph, group_by=group_by, layers=chosen),
+        "group_ties": group_ties(graph, group_by=group_by, layers=chosen),
+        "communities": communities(graph, group_by=group_by, layers=chosen, seed=seed),
+        "assortativity": assortativity(graph, group_by=group_by, layers=chosen),
+        "exposure": per_person,
+        "equity": exposure_equity(
+            graph, group_by=group_by, layers=chosen, min_group=min_group, per_person=per_person
+        ),
+        "betweenness": betweenness(
+            graph, layers=chosen, exact_max=exact_max, samples=samples, seed=seed
+        ),
+        "constraint": constraint(graph, layers=chosen),
+        "effective_size": effective_size(graph, layers=chosen),
+        "groups_tied": groups_tied(graph, group_by=group_by, layers=chosen),
+        "bridging": bridging_points(graph, group_by=group_by, layers=chosen),
+    }
+    parameters = {
+        "group_by": results["ei"].parameters["group_by"],
+        "layers": chosen,
+        "min_group": min_group,
+        "seed": seed,
+        "betweenness": results["betweenness"].parameters
+        | {k: results["betweenness"].values[k] for k in ("exact", "samples", "max_se")},
+        "as_of": graph.metadata.get("as_of"),
+    }
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "parameters": parameters,
+        "network": _network(graph, results),
+        "groups": _groups(results, min_group),
+        "group_ties": _group_ties(results["group_ties"], results["ei"].table, min_group),
+        "communities": _communities(results["communities"]),
+        "bridging": _bridging(results["bridging"], results["ei"].table, min_group),
+    }
+    if include_people:
+        document["people"] = _people(graph, results)
+    return Analysis(document=_jsonable(document), results=results)
+
+
+def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
+    ei = results["ei"].values
+    weighted = results["ei_weighted"].values
+    equity = results["equity"].values
+    reach = results["exposure"].values
+    return {
+        "people": graph.n_people,
+        "leaders": int(reach["n_leaders"]),
+        "ties": graph.tie_counts(),
+        "ei_index": ei["ei_index"],
+        "ei_baseline": ei["ei_baseline"],
+        "ei_difference": ei["ei_difference"],
+        "weighted_ei_index": weighted["ei_index"],
+        "internal_ties": ei["internal"],
+        "external_ties": ei["external"],
+        "modularity": results["modularity"].values["modularity"],
+        "assortativity": results["assortativity"].values.get("assortativity"),
+        "share_within_1_hop": equity["share_within_1_hop"],
+        "share_within_2_hops": equity["share_within_2_hops"],
+        "share_reachable": reach["share_reachable"],
+        "mean_hops_to_leader": reach["mean_hops"],
+        "equity_gap_within_2_hops": equity["gap_share_within_2_hops"],
+        "best_group_within_2_hops": equity["best_share_within_2_hops"],
+        "worst_group_within_2_hops": equity["worst_share_within_2_hops"],
+        "equity_gap_mean_exposure": equity["gap_mean_exposure"],
+        "exposure_gini": equity["gini"],
+        "groups": ei["n_groups"],
+        "suppressed_groups": equity["n_suppressed"],
+    }
+
+
+def _groups(results: dict[str, Result], min_group: int) -> list[dict[str, Any]]:
+    ei = results["ei"].table.set_index("group")
+    weighted = results["ei_weighted"].table.set_index("group")["ei_index"]
+    equity = results["equity"].table.set_index("group")
+    table = pd.DataFrame(
+        {
+            "name": ei.index.astype(str),
+            "size": ei["size"].to_numpy(),
+            "ei_index": ei["ei_index"].to_numpy(),
+            "ei_baseline": ei["ei_baseline"].to_numpy(),
+            "ei_difference": ei["ei_difference"].to_numpy(),
+            "weighted_ei_index": weighted.reindex(ei.index).to_numpy(),
+        }
+    )
+    for column in (
+        "share_within_1_hop",
+        "share_within_2_hops",
+        "mean_exposure",
+        "mean_hops",
+        "share_unreachable",
+    ):
+        table[column] = equity[column].reindex(ei.index).to_numpy()
+    table = suppress_small_groups(table, min_group=min_group, keep_columns=("name",))
+    records: list[dict[str, Any]] = table[list(GROUP_COLUMNS)].to_dict(orient="records")  # type: ignore[assignment]
+    return records
+
+
+def _group_ties(result: Result, ei_table: pd.DataFrame, min_group: int) -> dict[str, Any]:
+    sizes = ei_table.set_index("group")["size"]
+    counts = suppress_small_cells(tie_matrix(result, "ties"), sizes, min_group=min_group)
+    density = suppress_small_cells(tie_matrix(result, "density"), sizes, min_group=min_group)
+    return {
+        "groups": [str(g) for g in counts.index],
+        "ties": counts.to_numpy().tolist(),
+        "density": density.to_numpy().tolist(),
+        "suppressed": [bool(s < min_group) for s in sizes.reindex(counts.index).to_numpy()],
+        "note": f"cells of groups with {small_group_note(min_group)} are null",
+    }
+
+
+def _communities(result: Result) -> dict[str, Any]:
+    values = result.values
+    return {
+        "count": values["count"],
+        "singletons": values.get("singletons"),
+        "largest": values["sizes"][:10],
+        "modularity": values["modularity"],
+        "nmi": values["nmi"],
+        "ari": values["ari"],
+        "method": result.parameters.get("method"),
+    }
+
+
+def _bridging(result: Result, ei_table: pd.DataFrame, min_group: int) -> list[dict[str, Any]]:
+    sizes = ei_table.set_index("group")["size"]
+    table = result.table
+    if table.empty:
+        return []
+    small = (sizes.reindex(table["group_a"]).to_numpy() < min_group) | (
+        sizes.reindex(table["group_b"]).to_numpy() < min_group
+    )
+    shown = table.loc[~small]
+    records: list[dict[str, Any]] = shown.to_dict(orient="records")  # type: ignore[assignment]
+    return records
+
+
+def _people(graph: OrgGraph, results: dict[str, Result]) -> list[dict[str, Any]]:
+    frame = (
+        results["exposure"]
+        .table[
+            [
+                "person_id",
+                "hops_to_leader",
+                "leaders_within_1_hop",
+                "leaders_within_2_hops",
+                "exposure",
+            ]
+        ]
+        .copy()
+    )
+    for key, column in (
+        ("betweenness", "betweenness"),
+        ("constraint", "constraint"),
+        ("effective_size", "effective_size"),
+    ):
+        frame[column] = results[key].table[column].to_numpy()
+    tied = results["groups_tied"].table
+    frame["group"] = tied["group"].to_numpy()
+    frame["groups_tied"] = tied["groups_tied"].to_numpy()
+    frame["community"] = results["communities"].table["community"].to_numpy()
+    records: list[dict[str, Any]] = frame[list(PERSON_COLUMNS)].to_dict(orient="records")  # type: ignore[assignment]
+    return records
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, NaN/NA to None, tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value

@@ -1,0 +1,27 @@
+"""Recommender: gap-closing reciprocal mentoring pairs and sponsorships.
+
+``recommend_pairs`` and ``recommend_sponsorships`` propose ties that obey every hard constraint
+(:class:`Constraints`), scored by exposure gain, silo gain, complementarity and profile fit,
+found by a lazy greedy with exact incremental updates, each with a breakdown and a reason;
+``simulate`` gives the before/after of the headline metrics for any proposal set.
+"""
+
+from orgbridge.recommend._api import Recommendation, recommend_pairs, recommend_sponsorships
+from orgbridge.recommend._baselines import BASELINES, baseline_pairs, score_proposals
+from orgbridge.recommend._constraints import Constraints
+from orgbridge.recommend._objective import PRESETS, Weights
+from orgbridge.recommend._simulate import headline_metrics, simulate
+
+__all__ = [
+    "BASELINES",
+    "PRESETS",
+    "Constraints",
+    "Recommendation",
+    "Weights",
+    "baseline_pairs",
+    "headline_metrics",
+    "recommend_pairs",
+    "recommend_sponsorships",
+    "score_proposals",
+    "simulate",
+]

@@ -1,0 +1,111 @@
+"""analyze(): the documented JSON document, consistent with the metrics and with networkx."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from orgbridge.errors import PrivacyError
+from orgbridge.graph import OrgGraph
+from orgbridge.metrics import analyze
+from orgbridge.metrics._analysis import GROUP_COLUMNS, PERSON_COLUMNS
+from orgbridge.report import render_html
+from tests.fixtures import krackhardt, lazega, star_leader, two_silos
+
+
+def test_document_has_the_documented_fields() -> None:
+    doc = analyze(two_silos()).to_dict()
+    json.dumps(doc, allow_nan=False)  # plain JSON: no NaN, no numpy types
+    assert doc["schema"] == "orgbridge.analysis/1"
+    for key in ("ei_index", "ei_baseline", "modularity", "share_within_2_hops"):
+        assert key in doc["network"]
+    assert set(doc["groups"][0]) == set(GROUP_COLUMNS)
+    assert set(doc["people"][0]) == set(PERSON_COLUMNS)
+    assert {"count", "nmi", "ari"} <= set(doc["communities"])
+    assert doc["parameters"]["layers"] == ["collaboration", "mentoring", "sponsorship"]
+
+
+def test_network_figures_match_a_hand_computation_on_two_silos() -> None:
+    doc = analyze(two_silos(), min_group=5).to_dict()
+    # 12 internal ties (two 4-cliques), 1 external: E-I = (1 - 12) / 13
+    assert doc["network"]["ei_index"] == pytest.approx(-11 / 13)
+    # baseline 1 - 2 * (4*3 + 4*3) / (8*7)
+    assert doc["network"]["ei_baseline"] == pytest.approx(1 - 48 / 56)
+    reference = nx.Graph()
+    for u, v in zip(*two_silos().edge_arrays()[:2], strict=True):
+        reference.add_edge(int(u), int(v))
+    expected = nx.community.modularity(reference, [set(range(4)), set(range(4, 8))])
+    assert doc["network"]["modularity"] == pytest.approx(expected)
+
+
+def test_small_groups_are_suppressed_and_kept() -> None:
+    doc = analyze(two_silos(), min_group=5).to_dict()
+    names = [g["name"] for g in doc["groups"]]
+    assert names == ["A", "B"]
+    for group in doc["groups"]:
+        assert group["suppressed"] is True
+        assert group["note"] == "fewer than 5 people"
+        assert group["size"] is None and group["share_within_2_hops"] is None
+    assert all(cell is None for row in doc["group_ties"]["ties"] for cell in row)
+
+
+def test_threshold_below_five_is_refused() -> None:
+    with pytest.raises(PrivacyError):
+        analyze(two_silos(), min_group=4)
+
+
+def test_unreachable_people_are_null_not_a_big_number() -> None:
+    doc = analyze(star_leader()).to_dict()
+    by_id = {p["person_id"]: p for p in doc["people"]}
+    assert by_id["p5"]["hops_to_leader"] is None
+    assert by_id["L"]["hops_to_leader"] == 0
+    assert by_id["p1"]["hops_to_leader"] == 1
+
+
+def test_known_values_on_the_real_firms() -> None:
+    friendship = analyze(lazega("friendship"), group_by="office").to_dict()
+    assert friendship["network"]["ei_index"] == pytest.approx(-0.6892, abs=5e-5)
+    advice = analyze(lazega("advice"), group_by="office").to_dict()
+    assert advice["network"]["ei_index"] == pytest.approx(-0.5481, abs=5e-5)
+    assert advice["network"]["modularity"] == pytest.approx(0.1809, abs=5e-5)
+    managers = analyze(krackhardt("advice")).to_dict()
+    assert managers["network"]["ei_index"] == pytest.approx(0.5172, abs=5e-5)
+    assert managers["network"]["ei_baseline"] == pytest.approx(0.5524, abs=5e-5)
+
+
+def test_people_betweenness_matches_networkx_on_lazega() -> None:
+    graph = lazega("cowork")
+    doc = analyze(graph, group_by="office").to_dict()
+    src, dst, _ = graph.edge_arrays()
+    reference = nx.Graph()
+    reference.add_nodes_from(range(graph.n_people))
+    reference.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    expected = nx.betweenness_centrality(reference)
+    got = np.array([p["betweenness"] for p in doc["people"]])
+    np.testing.assert_allclose(got, [expected[i] for i in range(graph.n_people)], atol=1e-9)
+
+
+def test_html_report_is_self_contained_and_shows_suppression() -> None:
+    people = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(14)],
+            "department": ["Big"] * 10 + ["Tiny"] * 4,
+            "is_leader": [True] + [False] * 13,
+        }
+    )
+    ties = pd.DataFrame(
+        {
+            "source": [f"p{i}" for i in range(13)],
+            "target": [f"p{i + 1}" for i in range(13)],
+            "layer": "collaboration",
+        }
+    )
+    page = render_html(analyze(OrgGraph.from_frames(people, ties)).to_dict())
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page and "http" not in page
+    assert "suppressed: fewer than 5 people" in page
+    assert "<svg" in page
