@@ -57,8 +57,6 @@ def connect(**kwargs: Any) -> Neo4jStore:
 
 def empty_database(store: Neo4jStore) -> None:
     """Delete every node and relationship in batches; constraints and indexes stay."""
-    while True:
-        rows = store._auto("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n")
-        if int(rows[0]["n"]) == 0:
-            break
+    store._implicit("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
+    store._implicit("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS")
     store._prepare()

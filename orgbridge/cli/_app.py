@@ -40,6 +40,13 @@ def run_app(args: argparse.Namespace) -> int:
     store = open_store(args)
     app = create_app(store, users_file=args.users, app_folder=folder)
     print(f"orgbridge is serving on http://{args.host}:{args.port}", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
-    store.close()
+    try:
+        if args.debug:
+            app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
+        else:  # a production WSGI server, not Flask's development server
+            from waitress import serve
+
+            serve(app.server, host=args.host, port=args.port, threads=8, _quiet=True)
+    finally:
+        store.close()
     return 0

@@ -792,17 +792,18 @@ def _delete_stale(
     """Delete what ``match`` finds (bound to ``name``): in one scan with ``IN TRANSACTIONS``
     when an implicit runner is given, else in ``LIMIT`` rounds inside the transaction."""
     delete = f"{'DETACH ' if detach else ''}DELETE {name}"
+    # DETACH DELETE of a person also deletes its ties: smaller batches keep a transaction
+    # well under the server's transaction memory limit.
+    batch = _DELETE_BATCH // 10 if detach else _DELETE_BATCH
     if implicit is not None:
         implicit(
-            f"{match} CALL ({name}) {{ {delete} }} IN TRANSACTIONS OF {_DELETE_BATCH} ROWS",
+            f"{match} CALL ({name}) {{ {delete} }} IN TRANSACTIONS OF {batch} ROWS",
             gen=gen,
         )
         return
     while True:
-        rows = run(
-            f"{match} WITH {name} LIMIT {_DELETE_BATCH} {delete} RETURN count(*) AS n", gen=gen
-        )
-        if not rows or int(rows[0]["n"]) < _DELETE_BATCH:
+        rows = run(f"{match} WITH {name} LIMIT {batch} {delete} RETURN count(*) AS n", gen=gen)
+        if not rows or int(rows[0]["n"]) < batch:
             return
 
 

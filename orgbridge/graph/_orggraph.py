@@ -138,7 +138,7 @@ class OrgGraph:
         )
         combined.insert(2, "layer", pd.Series(layer, index=combined.index))
         self._ties = combined
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache: dict[Any, Any] = {}
 
     # ---- construction -------------------------------------------------------------------
 
@@ -218,8 +218,11 @@ class OrgGraph:
     @property
     def layers(self) -> tuple[str, ...]:
         """Layers that have at least one tie, sorted."""
-        counts = self._ties["layer"].value_counts()
-        return tuple(sorted(str(k) for k, v in counts.items() if v > 0))
+        if "layers" not in self._cache:
+            counts = self._ties["layer"].value_counts()
+            self._cache["layers"] = tuple(sorted(str(k) for k, v in counts.items() if v > 0))
+        layers: tuple[str, ...] = self._cache["layers"]
+        return layers
 
     def explicit_ties(self) -> pd.DataFrame:
         """Ties other than the derived ``reports_to`` layer (what a store persists)."""

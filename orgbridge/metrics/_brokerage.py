@@ -35,11 +35,9 @@ __all__ = [
 #: Default size bound: betweenness is exact up to this many people and sampled beyond.
 EXACT_MAX = 5_000
 #: Default number of sampled source people (pivots) beyond the bound.
-SAMPLES = 64
+SAMPLES = 32
 #: bridging_points indexes group pairs directly (no sort) up to this many pair slots.
 _DENSE_PAIR_SLOTS = 4_000_000
-#: groups_tied uses one 64-bit set per person up to this many groups, a sparse matrix beyond.
-_BITSET_GROUPS = 64
 #: Effective size computes its sparse product in row chunks of about this many entries.
 _CHUNK_ENTRIES = 20_000_000
 
@@ -274,13 +272,13 @@ def effective_size(
     degree = np.diff(indicator.indptr).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = sp.diags(1.0 / np.asarray(strength.sum(axis=1)).ravel()) @ strength
-        strongest = strength.max(axis=1).toarray().ravel()
+        strongest = strength.max(axis=1).toarray().ravel() if len(degree) else degree
         relative = sp.diags(1.0 / strongest) @ strength
     share, relative = sp.csr_matrix(share), sp.csr_matrix(relative)
-    redundancy = np.zeros(graph.n_people)
+    redundancy = np.zeros(len(degree))
     # Row i of indicator @ relative has at most sum of i's contacts' degrees entries.
     work = indicator @ degree
-    for rows in _row_chunks(work):
+    for rows in _row_chunks(work) if len(degree) else []:
         block = (indicator[rows] @ relative).multiply(share[rows])
         redundancy[rows] = np.asarray(block.sum(axis=1)).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -345,10 +343,7 @@ def groups_tied(
     outside = alter != own
     external = np.add.reduceat(np.append(outside, False).astype(np.int64), adjacency.indptr[:-1])
     external[degree == 0] = 0
-    if groups.n_groups <= _BITSET_GROUPS:
-        tied = _groups_tied_bitset(adjacency.indptr, alter, outside, degree)
-    else:
-        tied = _groups_tied_sparse(external, alter[outside], n, groups.n_groups)
+    tied = _groups_tied(external, alter[outside], n, groups.n_groups)
     table = pd.DataFrame(
         {
             "person_id": graph.ids.to_numpy(),
@@ -368,25 +363,7 @@ def groups_tied(
     return Result("groups_tied", parameters, table, values)
 
 
-def _groups_tied_bitset(
-    indptr: np.ndarray, alter: np.ndarray, outside: np.ndarray, degree: np.ndarray
-) -> np.ndarray:
-    """Distinct other groups per row: OR one bit per group over each row, in blocks of 64."""
-    tied = np.zeros(len(degree), dtype=np.int64)
-    block_of, bit = np.divmod(alter, 64)
-    for block in np.unique(block_of[outside]):
-        bits = np.where(
-            outside & (block_of == block),
-            np.left_shift(np.uint64(1), bit.astype(np.uint64)),
-            np.uint64(0),
-        )
-        row_bits = np.bitwise_or.reduceat(np.append(bits, np.uint64(0)), indptr[:-1])
-        row_bits[degree == 0] = 0  # reduceat returns the next row's first entry there
-        tied += np.bitwise_count(row_bits).astype(np.int64)
-    return tied
-
-
-def _groups_tied_sparse(
+def _groups_tied(
     external: np.ndarray, alter_outside: np.ndarray, n: int, n_groups: int
 ) -> np.ndarray:
     """Distinct other groups per row: a CSR of the external entries only (rows stay in

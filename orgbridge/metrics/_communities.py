@@ -37,6 +37,7 @@ def communities(
     weight: bool = False,
     seed: int = 0,
     resolution: float = 1.0,
+    iterations: int = 2,
 ) -> Result:
     """Leiden communities (modularity objective), compared with the formal grouping.
 
@@ -57,6 +58,9 @@ def communities(
         Seed of igraph's random number generator during the run.
     resolution
         Modularity resolution (1 is classic modularity).
+    iterations
+        Leiden iterations (igraph's default, 2). ``-1`` iterates until the partition is
+        stable: measured at 100,000 people, 9x slower for a 0.2% higher modularity.
 
     Returns
     -------
@@ -85,7 +89,7 @@ def communities(
             objective_function="modularity",
             weights="weight" if weight else None,
             resolution=resolution,
-            n_iterations=-1,
+            n_iterations=iterations,
         )
     finally:
         ig.set_random_number_generator(random)
@@ -110,7 +114,10 @@ def communities(
     }
     parameters = metric_parameters(graph, groups, layers, weight)
     parameters.update(
-        seed=seed, resolution=resolution, method="leiden (igraph, modularity, until stable)"
+        seed=seed,
+        resolution=resolution,
+        iterations=iterations,
+        method="leiden (igraph, modularity)",
     )
     return Result("communities", parameters, table, values)
 

@@ -197,12 +197,8 @@ def test_groups_tied_by_hand() -> None:
 @pytest.mark.parametrize(
     "name", ["krackhardt-advice", "lazega-friendship", "gnp-80", "gnp-300-many-groups"]
 )
-@pytest.mark.parametrize("bitset_groups", [1024, 0])
-def test_groups_tied_matches_a_direct_count(
-    name: str, bitset_groups: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_brokerage, "_BITSET_GROUPS", bitset_groups)
-    if name == "gnp-300-many-groups":  # several blocks of 64 groups
+def test_groups_tied_matches_a_direct_count(name: str) -> None:
+    if name == "gnp-300-many-groups":
         graph = random_org(300, 0.05, 4, n_departments=200)
     else:
         graph = GRAPHS[name]()

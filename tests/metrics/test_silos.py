@@ -318,3 +318,52 @@ def test_relabelling_people_changes_no_group_result(
         for key in a.values:
             assert a.values[key] == pytest.approx(b.values[key], nan_ok=True)
         assert a.parameters == b.parameters
+
+
+# ---- every silo, brokerage and community metric, on every fixture ----------------------------
+
+
+def all_metrics() -> dict[str, object]:
+    from orgbridge import metrics
+
+    names = [
+        "ei_index",
+        "group_ties",
+        "modularity",
+        "assortativity",
+        "communities",
+        "betweenness",
+        "constraint",
+        "effective_size",
+        "groups_tied",
+        "bridging_points",
+    ]
+    return {name: getattr(metrics, name) for name in names}
+
+
+EMPTY = pd.DataFrame({"person_id": pd.Series([], dtype=str), "department": []})
+NO_TIES = pd.DataFrame({"person_id": ["a", "b", "c"], "department": ["x", "y", None]})
+
+
+@pytest.mark.parametrize("metric", list(all_metrics()))
+@pytest.mark.parametrize(
+    "graph",
+    [two_silos(), krackhardt("friendship"), lazega("cowork"), OrgGraph(EMPTY), OrgGraph(NO_TIES)],
+    ids=["two-silos", "krackhardt", "lazega", "empty", "no-ties"],
+)
+def test_every_metric_returns_a_named_result_keyed_by_person_or_group(
+    metric: str, graph: OrgGraph
+) -> None:
+    result = all_metrics()[metric](graph)  # type: ignore[operator]
+    assert result.name == metric
+    assert "layers" in result.parameters
+    table = result.table
+    if "person_id" in table.columns:
+        assert table["person_id"].tolist() == list(graph.ids)
+    elif metric == "group_ties":
+        assert {"group_a", "group_b"} <= set(table.columns)
+    elif metric == "bridging_points":
+        assert list(table.columns) == ["group_a", "group_b", "ties", "via", "bridges"]
+    else:
+        assert table["group"].tolist() == list(grouping(graph).labels)
+    assert result.to_dict()["name"] == metric

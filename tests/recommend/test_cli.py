@@ -6,9 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-import pytest
-
-import orgbridge.graph
 from orgbridge.cli._recommend import register
 from orgbridge.graph._workspace import Workspace
 from tests.recommend.strategies import random_org
@@ -22,9 +19,7 @@ def _run(argv: list[str]) -> int:
     return status
 
 
-def test_decisions_shape_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # open_store imports Workspace from orgbridge.graph; until it is exported there, provide it
-    monkeypatch.setattr(orgbridge.graph, "Workspace", Workspace, raising=False)
+def test_decisions_shape_the_next_run(tmp_path: Path) -> None:
     graph = random_org(5, 30, departments=3, tie_share=0.08)
     folder = tmp_path / "ws"
     store = Workspace.open(folder)
