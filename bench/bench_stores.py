@@ -147,6 +147,7 @@ def main() -> int:
     n_ties = int(os.environ.get("ORGBRIDGE_BENCH_TIES", "1000000"))
     graph = synthetic_graph(n_people, n_ties, seed=1)
     results: dict[str, Any] = {
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "people": n_people,
         "explicit_ties": n_ties,
         "reports_to_ties": int(graph.tie_counts().get("reports_to", 0)),
@@ -162,6 +163,7 @@ def main() -> int:
         results["neo4j_resave"] = _measure(store, graph)
         print("neo4j (same graph again: MERGE finds everything)", results["neo4j_resave"])
         _empty_neo4j(store)
+    results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     results["peak_rss_gib"] = round(peak_rss_gib(), 2)
     write_results("stores", results)
     ok = all(results[k]["round_trip_exact"] for k in ("duckdb", "neo4j_fresh", "neo4j_resave"))

@@ -20,7 +20,8 @@ PUBLIC = {
     ],
     "orgbridge.recommend": [
         "BASELINES", "PRESETS", "Constraints", "Recommendation", "Weights", "baseline_pairs",
-        "headline_metrics", "recommend_pairs", "recommend_sponsorships", "score_proposals",
+        "decision_key", "headline_metrics", "latest_decisions", "locked_and_declined",
+        "recommend_pairs", "recommend_sponsorships", "score_proposals",
         "simulate",
     ],
     "orgbridge.app": ["Services", "create_app", "ensure_demo_users"],

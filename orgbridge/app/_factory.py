@@ -60,6 +60,7 @@ def create_app(
     app_folder: str | Path | None = None,
     min_group: int = 5,
     title: str = "orgbridge",
+    precompute: bool = True,
 ) -> dash.Dash:
     """Build the Dash app for one organisation.
 
@@ -74,6 +75,10 @@ def create_app(
         workspace folder, else the users file's folder).
     min_group
         Privacy threshold (at least 5).
+    precompute
+        Start computing the standard analysis (for the default grouping) in a background
+        thread now, so that pages read it from the shared cache instead of computing it on
+        their first render.
     """
     import diskcache
 
@@ -171,4 +176,6 @@ def create_app(
         return flask.redirect("/login")
 
     server.config["ORGBRIDGE_SERVICES"] = services
+    if precompute:
+        services.start_precompute()
     return app

@@ -506,3 +506,95 @@ def report_rows(report: dict[str, Any]) -> dict[str, Any]:
         f"{report.get('rows_rejected', 0):,} rejected; {report.get('people', 0):,} people"
     )
     return {"summary": summary, "files": list(report.get("files", [])), "problems": problems}
+
+
+#: Selector prefix of the rules that highlight search matches (a new search replaces them).
+HIGHLIGHT = 'node[id = "'
+
+
+def search_nodes(
+    elements: list[dict[str, Any]], query: str, *, groups_only: bool = False
+) -> list[str]:
+    """Ids of the map's nodes whose label contains ``query`` (case-insensitive).
+
+    ``groups_only`` keeps group nodes (ids ``g0``, ``g1``, ...) only: what an executive may
+    search. Edges never match.
+
+    Example
+    -------
+    >>> els = [{"data": {"id": "g0", "label": "Finance"}},
+    ...        {"data": {"id": "P-1", "label": "Ann Lee"}},
+    ...        {"data": {"id": "e0", "source": "g0", "target": "P-1"}}]
+    >>> search_nodes(els, "fin"), search_nodes(els, "ann")
+    (['g0'], ['P-1'])
+    >>> search_nodes(els, "ann", groups_only=True)
+    []
+    """
+    text = query.strip().casefold()
+    if not text:
+        return []
+    found = []
+    for element in elements:
+        data = element.get("data", {})
+        if "source" in data:
+            continue
+        node = str(data.get("id", ""))
+        if groups_only and not (node.startswith("g") and node[1:].isdigit()):
+            continue
+        if text in str(data.get("label", "")).casefold():
+            found.append(node)
+    return found
+
+
+def highlight_stylesheet(
+    stylesheet: list[dict[str, Any]] | None, matches: list[str]
+) -> list[dict[str, Any]]:
+    """``stylesheet`` without earlier highlights, plus a thick outline on each match.
+
+    Example
+    -------
+    >>> rules = highlight_stylesheet([{"selector": "node", "style": {}}], ['a"b'])
+    >>> [r["selector"] for r in rules]
+    ['node', 'node[id = "a\\\\"b"]']
+    >>> highlight_stylesheet(rules, []) == [{"selector": "node", "style": {}}]
+    True
+    """
+    kept = [
+        rule for rule in stylesheet or [] if not str(rule.get("selector")).startswith(HIGHLIGHT)
+    ]
+    for node in matches:
+        escaped = node.replace("\\", "\\\\").replace('"', '\\"')
+        kept.append(
+            {
+                "selector": f'{HIGHLIGHT}{escaped}"]',
+                "style": {
+                    "border-width": 6,
+                    "border-color": "#d62728",
+                    "z-index": 999,
+                    "font-weight": "bold",
+                },
+            }
+        )
+    return kept
+
+
+def programme_history_figure(history: pd.DataFrame, measure: str) -> go.Figure:
+    """One line per group: ``measure`` (coverage or share within 2 hops) at each snapshot.
+
+    ``history`` has columns ``snapshot, group, coverage, share_within_2_hops, suppressed``;
+    suppressed rows are left out.
+    """
+    shown = history[~history["suppressed"].astype(bool)] if len(history) else history
+    traces = [
+        go.Scatter(
+            x=[str(s) for s in rows["snapshot"]],
+            y=pd.to_numeric(rows[measure], errors="coerce"),
+            mode="lines+markers",
+            name=str(group),
+        )
+        for group, rows in (shown.groupby("group", sort=True) if len(shown) else [])
+    ]
+    figure = go.Figure(traces)
+    figure.update_layout(yaxis_tickformat=".0%")
+    title = "Programme coverage" if measure == "coverage" else "Within 2 hops of a leader"
+    return _layout(figure, f"{title} by group, at each programme start and now")

@@ -27,6 +27,8 @@ SILO_EI = "silo-ei"
 SILO_COMMUNITIES = "silo-communities"
 SILO_SUMMARY = "silo-summary"
 SILO_ALERT = "silo-alert"
+SILO_STATUS = "silo-status"
+SILO_STATUS_POLL = "silo-status-poll"
 BROKER_GRID = "broker-grid"
 BROKER_EXPORT = "broker-export"
 BRIDGING_GRID = "bridging-grid"
@@ -41,6 +43,8 @@ MAP_NOTE = "map-note"
 MAP_LEGEND = "map-legend"
 MAP_PNG = "map-png"
 MAP_SVG = "map-svg"
+MAP_SEARCH = "map-search"
+MAP_SEARCH_NOTE = "map-search-note"
 
 # ---- exposure ----------------------------------------------------------------------------
 EXPOSURE_GROUP_BY = "exposure-group-by"
@@ -77,6 +81,8 @@ PROGRAMME_GROUP_BY = "programme-group-by"
 PROGRAMME_GRID = "programme-grid"
 PROGRAMME_COVERAGE = "programme-coverage"
 PROGRAMME_ALERT = "programme-alert"
+PROGRAMME_HISTORY = "programme-history"
+PROGRAMME_HISTORY_GRID = "programme-history-grid"
 
 # ---- data --------------------------------------------------------------------------------
 DATA_UPLOAD_PREFIX = "data-upload-"
@@ -88,6 +94,8 @@ DATA_CONFIRM = "data-confirm"
 DATA_TOKEN = "data-token"
 DATA_MESSAGE = "data-message"
 DATA_ALERT = "data-alert"
+DATA_MAPPING = "data-mapping"
+DATA_LEADER_RULE = "data-leader-rule"
 
 
 def upload(kind: str) -> str:

@@ -38,6 +38,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import pandas as pd
 
+from orgbridge.app._cache import AnalysisCache, Offloader
 from orgbridge.app.auth import User
 from orgbridge.app.network import (
     MAX_ELEMENTS,
@@ -93,6 +94,10 @@ PERSON_METRICS = ("degree", "exposure", "hops_to_leader", "groups_tied")
 #: Group metrics the group-level map can colour by.
 GROUP_METRICS = ("size", "ei_index", "ei_difference", "mean_exposure", "share_within_2_hops")
 PROGRAMME_LAYERS = ("mentoring", "sponsorship")
+
+
+#: Run kinds ("pairs") as decision kinds ("pair").
+_KINDS = {"pairs": "pair", "sponsorships": "sponsorship"}
 
 
 def check_access(user: User | None, permission: str) -> User:
@@ -181,6 +186,19 @@ class Services:
         Secret of the analysts' pseudonyms.
     scratch
         Folder for uploaded files awaiting confirmation (a temporary folder by default).
+    offload_above
+        Organisations of this many people or more compute their slow metrics (Leiden,
+        betweenness, constraint, effective size) in a worker process, so that a running
+        computation never holds up other requests.
+
+    Notes
+    -----
+    Results are cached in memory and shared by every callback; :meth:`start_precompute` fills
+    the cache with the standard analysis in a background thread (``create_app`` starts it, and
+    a confirmed upload starts it again). Per-person metrics saved by ``orgbridge analyze``
+    (``load_metrics("analysis")``) are not reused: the store does not record when they were
+    saved nor with which layers, seed or ``--as-of``, so the app cannot tell they still
+    describe the stored organisation.
     """
 
     def __init__(
@@ -190,6 +208,7 @@ class Services:
         min_group: int = DEFAULT_MIN_GROUP,
         pseudonym_key: bytes = b"orgbridge",
         scratch: Path | None = None,
+        offload_above: int = 20_000,
     ) -> None:
         self.store = store
         self.min_group = check_min_group(min_group)
@@ -197,8 +216,17 @@ class Services:
         self._scratch = scratch
         self._lock = threading.RLock()
         self._graph: OrgGraph | None = None
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache = AnalysisCache()
+        self._offload = Offloader(offload_above)
         self._staged: dict[str, Any] = {}
+        self._precompute: threading.Thread | None = None
+        self._status: dict[str, Any] = {
+            "running": False,
+            "done": 0,
+            "total": 0,
+            "step": None,
+            "error": None,
+        }
 
     # ---- shared state --------------------------------------------------------------------
 
@@ -210,15 +238,133 @@ class Services:
             return self._graph
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = compute()
-            return self._cache[key]
+        return self._cache.get(key, compute)
 
     def _reset(self) -> None:
         with self._lock:
             self._graph = None
             self._cache.clear()
+
+    # ---- the standard analysis, precomputed ------------------------------------------------
+
+    def default_group_by(self) -> str:
+        """The grouping pages open with: department, else the first groupable attribute."""
+        people = self.graph().people
+        for column in ("department", "division", "level", "location"):
+            if column in people.columns:
+                return column
+        return "department"
+
+    def analysis_steps(self, group_by: str) -> list[tuple[str, Callable[[], Any]]]:
+        """The standard analysis of one grouping, cheapest first, as ``(label, compute)``."""
+        return [
+            ("exposure", self._exposure),
+            ("equity", lambda: self._equity(group_by)),
+            ("E-I index", lambda: self._ei(group_by)),
+            ("group ties", lambda: self._group_ties(group_by)),
+            ("modularity", lambda: self._modularity(group_by)),
+            ("groups tied", lambda: self._groups_tied(group_by)),
+            ("bridging points", lambda: self._bridging(group_by)),
+            ("previous snapshot", lambda: self._previous_headlines(group_by)),
+            # also warms up the layout's imports (igraph pulls in matplotlib: seconds, once)
+            ("group map", lambda: self._group_network(group_by, "group", "size")),
+            ("constraint", self._constraint),
+            ("effective size", self._effective_size),
+            ("communities", lambda: self._communities(group_by)),
+            ("betweenness", self._betweenness),
+        ]
+
+    @requires("aggregates")
+    def map_search(
+        self, user: User | None, elements: list[dict[str, Any]] | None, query: str | None
+    ) -> dict[str, Any]:
+        """The nodes of the shown map matching ``query``: groups for everyone, people too for
+        the roles that may see them. ``{"matches": [ids], "note": text}``."""
+        assert user is not None
+        from orgbridge.app.figures import search_nodes
+
+        text = (query or "").strip()
+        if not text:
+            return {"matches": [], "note": ""}
+        groups_only = user.role not in PERMISSIONS["people"]
+        matches = search_nodes(elements or [], text, groups_only=groups_only)
+        if matches:
+            note = f"{len(matches)} match(es) for {text!r} highlighted"
+        elif groups_only:
+            note = f"no group matches {text!r}"
+        else:
+            note = f"nothing on this map matches {text!r}; for a person, try the ego network"
+        return {"matches": matches, "note": note}
+
+    def precompute(self, group_by: str | None = None) -> dict[str, Any]:
+        """Compute the standard analysis into the shared cache, now; return the status.
+
+        Stops early (without error) when the organisation is replaced meanwhile. An error of
+        one step is recorded in the status and the other steps still run.
+        """
+        generation = self._cache.generation
+        group_by = group_by or self.default_group_by()
+        steps = self.analysis_steps(group_by)
+        with self._lock:
+            self._status = {
+                "running": True,
+                "done": 0,
+                "total": len(steps),
+                "step": None,
+                "error": None,
+            }
+        try:
+            for label, compute in steps:
+                if self._cache.generation != generation:
+                    break
+                with self._lock:
+                    self._status["step"] = label
+                try:
+                    compute()
+                except OrgbridgeError as error:
+                    with self._lock:
+                        self._status["error"] = f"{label}: {error}"
+                with self._lock:
+                    self._status["done"] += 1
+        finally:
+            with self._lock:
+                if self._cache.generation == generation:
+                    self._status["running"] = False
+                    self._status["step"] = None
+        return self.precompute_status()
+
+    def start_precompute(self, group_by: str | None = None) -> threading.Thread:
+        """Run :meth:`precompute` in a background (daemon) thread and return the thread."""
+        thread = threading.Thread(
+            target=self._precompute_quietly, args=(group_by,), name="orgbridge-precompute"
+        )
+        thread.daemon = True
+        with self._lock:
+            self._status = {**self._status, "running": True, "done": 0, "step": "loading"}
+            self._precompute = thread
+        thread.start()
+        return thread
+
+    def _precompute_quietly(self, group_by: str | None) -> None:
+        try:
+            self.precompute(group_by)
+        except BaseException as error:  # nobody to raise to; pages compute on demand instead
+            # (BaseException: a test server's stop() may inject SystemExit into a thread)
+            with self._lock:
+                self._status = {
+                    **self._status,
+                    "running": False,
+                    "error": f"{type(error).__name__}: {error}",
+                }
+
+    def precompute_status(self) -> dict[str, Any]:
+        """``{running, done, total, step, error}`` of the latest precompute."""
+        with self._lock:
+            return dict(self._status)
+
+    def close(self) -> None:
+        """Stop the metrics worker process (if one was started)."""
+        self._offload.close()
 
     def _exposure(self) -> Any:
         return self._cached(("exposure",), lambda: _metric("exposure")(self.graph()))
@@ -245,8 +391,63 @@ class Services:
             lambda: _metric("group_ties")(self.graph(), group_by=group_by),
         )
 
+    def _modularity(self, group_by: str) -> Any:
+        return self._cached(
+            ("modularity", group_by),
+            lambda: _metric("modularity")(self.graph(), group_by=group_by),
+        )
+
+    def _groups_tied(self, group_by: str) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("groups_tied", group_by),
+            lambda: _metric("groups_tied")(self.graph(), group_by=group_by).table,
+        )
+        return table
+
+    def _bridging(self, group_by: str) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("bridging", group_by),
+            lambda: _metric("bridging_points")(self.graph(), group_by=group_by).table,
+        )
+        return table
+
+    def _constraint(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("constraint",), lambda: self._offload.run("constraint", self.graph()).table
+        )
+        return table
+
+    def _effective_size(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("effective_size",), lambda: self._offload.run("effective_size", self.graph()).table
+        )
+        return table
+
+    def _betweenness(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("betweenness",), lambda: self._offload.run("betweenness", self.graph()).table
+        )
+        return table
+
+    def _communities(self, group_by: str) -> Any:
+        return self._cached(
+            ("communities", group_by),
+            lambda: self._offload.run("communities", self.graph(), group_by=group_by, seed=0),
+        )
+
+    def _grouping(self, group_by: str) -> Any:
+        return self._cached(
+            ("grouping", group_by), lambda: _metric("grouping")(self.graph(), group_by)
+        )
+
+    def _group_labels(self, group_by: str) -> np.ndarray:
+        labels: np.ndarray = self._cached(
+            ("group_labels", group_by), lambda: self._grouping(group_by).label_array()
+        )
+        return labels
+
     def _sizes(self, group_by: str) -> pd.Series:
-        groups = _metric("grouping")(self.graph(), group_by)
+        groups = self._grouping(group_by)
         return pd.Series(groups.sizes, index=list(groups.labels))
 
     def _labels(self, user: User, positions: np.ndarray) -> np.ndarray:
@@ -331,7 +532,9 @@ class Services:
 
         Returns ``{"figures": [{key, label, value, baseline, previous, note}], "notes": [...]}``.
         """
-        current = self._headlines(self.graph(), group_by)
+        current = self._cached(
+            ("headlines", group_by), lambda: self._headlines(self.graph(), group_by, cached=True)
+        )
         previous = self._previous_headlines(group_by)
         figures = []
         for key, item in current.items():
@@ -343,8 +546,13 @@ class Services:
         )
         return {"figures": figures, "notes": notes, "people": self.graph().n_people}
 
-    def _headlines(self, graph: OrgGraph, group_by: str) -> dict[str, dict[str, Any]]:
+    def _headlines(
+        self, graph: OrgGraph, group_by: str, *, cached: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The headline figures of ``graph``; ``cached`` when it is the stored organisation
+        (then the shared results are used instead of computing them again)."""
         out: dict[str, dict[str, Any]] = {}
+        found: dict[str, Any] = {}
 
         def add(key: str, label: str, compute: Callable[[], tuple[Any, Any]], fmt: str) -> None:
             try:
@@ -362,14 +570,25 @@ class Services:
             }
 
         def ei() -> tuple[Any, Any]:
-            r = _metric("ei_index")(graph, group_by=group_by)
+            r = self._ei(group_by) if cached else _metric("ei_index")(graph, group_by=group_by)
             return r["ei_index"], r["ei_baseline"]
 
         def modularity() -> tuple[Any, Any]:
-            return _metric("modularity")(graph, group_by=group_by)["modularity"], None
+            r = (
+                self._modularity(group_by)
+                if cached
+                else _metric("modularity")(graph, group_by=group_by)
+            )
+            return r["modularity"], None
 
         def equity() -> Any:
-            return _metric("exposure_equity")(graph, group_by=group_by, min_group=self.min_group)
+            if cached:
+                return self._equity(group_by)
+            if "equity" not in found:
+                found["equity"] = _metric("exposure_equity")(
+                    graph, group_by=group_by, min_group=self.min_group
+                )
+            return found["equity"]
 
         add("ei_index", f"E-I index ({group_by})", ei, "signed")
         add("modularity", f"Modularity ({group_by})", modularity, "plain")
@@ -390,7 +609,8 @@ class Services:
 
     def _previous_headlines(self, group_by: str) -> dict[str, dict[str, Any]]:
         try:
-            log = self.store.import_log()
+            with self._lock:
+                log = self.store.import_log()
         except (OrgbridgeError, AttributeError, NotImplementedError):
             return {}
         if len(log) < 2 or "at" not in log.columns:
@@ -407,75 +627,77 @@ class Services:
 
     @requires("aggregates")
     def silos(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
-        """Group x group tie counts and density, E-I per group, modularity, communities.
+        """Group x group tie counts and density, E-I per group, and modularity.
 
         Every cell or row involving a group under the threshold is blank (NaN) and listed in
-        ``suppressed``.
+        ``suppressed``. Communities come from :meth:`communities` (they take longer).
         """
-        graph = self.graph()
         ties = self._group_ties(group_by)
         tie_matrix = _metric("tie_matrix")
         sizes = self._sizes(group_by)
         counts = suppress_small_cells(tie_matrix(ties, "ties"), sizes, min_group=self.min_group)
         density = suppress_small_cells(tie_matrix(ties, "density"), sizes, min_group=self.min_group)
         ei = self._ei(group_by)
-        ei_table = self._suppress(ei.table)
-        result: dict[str, Any] = {
+        return {
             "group_by": group_by,
             "counts": counts,
             "density": density,
-            "ei": ei_table,
+            "ei": self._suppress(ei.table),
             "ei_index": _number(ei["ei_index"]),
             "ei_baseline": _number(ei["ei_baseline"]),
+            "modularity": _number(self._modularity(group_by)["modularity"]),
             "suppressed": [str(g) for g, n in sizes.items() if n < self.min_group],
             "note": small_group_note(self.min_group),
         }
-        result["modularity"] = _number(
-            _metric("modularity")(graph, group_by=group_by)["modularity"]
-        )
+
+    @requires("aggregates")
+    def communities(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
+        """Informal communities (Leiden) against the groups: count, NMI, ARI and a crosstab.
+
+        Communities under the threshold are pooled into "smaller communities"; cells under
+        the threshold are blank. ``{"error": message}`` when they cannot be found.
+        """
         try:
-            found = self._cached(
-                ("communities", group_by),
-                lambda: _metric("communities")(graph, group_by=group_by, seed=0),
-            )
-            table = found.table
-            cross = pd.crosstab(table["community"], table["group"].astype(str))
-            big = cross.sum(axis=1) >= self.min_group
-            small_total = cross.loc[~big].sum(axis=0)
-            cross = cross.loc[big].head(12)
-            cross.index = [f"community {c + 1}" for c in cross.index]
-            if small_total.sum() > 0:
-                cross.loc["smaller communities"] = small_total
-            cross = suppress_small_cells(
-                cross, pd.concat([cross.sum(axis=1), sizes]), min_group=self.min_group
-            )
-            result["communities"] = {
-                "count": int(found["count"]),
-                "nmi": _number(found["nmi"]),
-                "ari": _number(found["ari"]),
-                "modularity": _number(found["modularity"]),
-                "crosstab": cross,
-            }
+            found = self._communities(group_by)
         except OrgbridgeError as error:
-            result["communities"] = {"error": str(error)}
-        return result
+            return {"error": str(error)}
+        sizes = self._sizes(group_by)
+        table = found.table
+        cross = pd.crosstab(table["community"], table["group"].astype(str))
+        big = cross.sum(axis=1) >= self.min_group
+        small_total = cross.loc[~big].sum(axis=0)
+        cross = cross.loc[big].head(12)
+        cross.index = [f"community {c + 1}" for c in cross.index]
+        if small_total.sum() > 0:
+            cross.loc["smaller communities"] = small_total
+        cross = suppress_small_cells(
+            cross, pd.concat([cross.sum(axis=1), sizes]), min_group=self.min_group
+        )
+        return {
+            "count": int(found["count"]),
+            "nmi": _number(found["nmi"]),
+            "ari": _number(found["ari"]),
+            "modularity": _number(found["modularity"]),
+            "crosstab": cross,
+        }
 
     @requires("people")
     def brokers(
         self, user: User | None, group_by: str = "department", limit: int = 500
     ) -> pd.DataFrame:
-        """The people who bridge the most: betweenness, constraint, groups tied (top ``limit``)."""
+        """The people who bridge the most: betweenness, constraint, effective size and groups
+        tied (top ``limit`` by betweenness)."""
         assert user is not None
         graph = self.graph()
-        between = self._cached(("betweenness",), lambda: _metric("betweenness")(graph).table)
-        constraint = self._cached(("constraint",), lambda: _metric("constraint")(graph).table)
-        tied = self._cached(
-            ("groups_tied", group_by),
-            lambda: _metric("groups_tied")(graph, group_by=group_by).table,
-        )
+        tied = self._groups_tied(group_by)
         table = (
-            between[["person_id", "betweenness"]]
-            .merge(constraint[["person_id", "constraint"]], on="person_id", how="left")
+            self._betweenness()[["person_id", "betweenness"]]
+            .merge(self._constraint()[["person_id", "constraint"]], on="person_id", how="left")
+            .merge(
+                self._effective_size()[["person_id", "effective_size"]],
+                on="person_id",
+                how="left",
+            )
             .merge(
                 tied[["person_id", "group", "groups_tied", "external_ties"]],
                 on="person_id",
@@ -491,10 +713,7 @@ class Services:
     def bridging(self, user: User | None, group_by: str = "department") -> pd.DataFrame:
         """Group pairs joined through one person or one tie; the people only for person roles."""
         assert user is not None
-        table = self._cached(
-            ("bridging", group_by),
-            lambda: _metric("bridging_points")(self.graph(), group_by=group_by).table,
-        ).copy()
+        table = self._bridging(group_by).copy()
         sizes = self._sizes(group_by)
         small = set(str(g) for g, n in sizes.items() if n < self.min_group)
         involved = table["group_a"].astype(str).isin(small) | table["group_b"].astype(str).isin(
@@ -537,7 +756,7 @@ class Services:
         if view == "group":
             if group is None:
                 raise ParameterError("choose a group to show its people")
-            labels = _metric("grouping")(graph, group_by).label_array()
+            labels = self._group_labels(group_by)
             chosen = np.flatnonzero(labels == group)
             if len(chosen) < self.min_group:
                 raise ParameterError(
@@ -682,10 +901,7 @@ class Services:
                 ]
             )
         if what == "groups_tied":
-            table = self._cached(
-                ("groups_tied", group_by),
-                lambda: _metric("groups_tied")(graph, group_by=group_by).table,
-            )
+            table = self._groups_tied(group_by)
             return np.asarray(table["groups_tied"].to_numpy(dtype=float)[positions])
         if what == "constant" or what == "size":
             return np.ones(len(positions))
@@ -709,7 +925,6 @@ class Services:
     @requires("aggregates")
     def exposure(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
         """Hops-to-leader distribution per group, equity table and gaps, least-exposed groups."""
-        graph = self.graph()
         equity = self._equity(group_by)
         hops = pd.to_numeric(self._exposure().table["hops_to_leader"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
@@ -719,7 +934,7 @@ class Services:
             ["unreachable", "leader", "1 hop", "2 hops", "3 hops"],
             "4+ hops",
         )
-        labels = _metric("grouping")(graph, group_by).label_array()
+        labels = self._group_labels(group_by)
         distribution = pd.crosstab(pd.Series(labels, name="group"), pd.Series(buckets, name="hops"))
         order = [
             c
@@ -835,16 +1050,11 @@ class Services:
 
     def _decided(self, kind: str) -> dict[str, list[tuple[str, str]]]:
         """Locked and declined pairs of this kind (latest decision per pair)."""
-        kind = {"pairs": "pair", "sponsorships": "sponsorship"}.get(kind, kind)
-        table = self.store.decisions()
-        out: dict[str, list[tuple[str, str]]] = {"lock": [], "decline": []}
-        if len(table) == 0:
-            return out
-        table = table[table["kind"].astype(str) == kind].drop_duplicates(["a", "b"], keep="last")
-        for a, b, decision in zip(table["a"], table["b"], table["decision"], strict=True):
-            if str(decision) in out:
-                out[str(decision)].append((str(a), str(b)))
-        return out
+        from orgbridge.recommend import locked_and_declined
+
+        kind = _KINDS.get(kind, kind)
+        locked, declined = locked_and_declined(self.store.decisions(), kind)
+        return {"lock": list(locked), "decline": list(declined)}
 
     @requires("recommend")
     def save_run(self, user: User | None, run: dict[str, Any]) -> None:
@@ -874,16 +1084,17 @@ class Services:
         decisions = self.store.decisions()
         table["decision"] = ""
         if len(decisions):
-            latest = decisions.drop_duplicates(["a", "b", "kind"], keep="last")
-            key = dict(
-                zip(
-                    zip(latest["a"].astype(str), latest["b"].astype(str), strict=True),
-                    latest["decision"].astype(str),
-                    strict=True,
-                )
+            from orgbridge.recommend import decision_key, latest_decisions
+
+            by_kind = {k: latest_decisions(decisions, k) for k in ("pair", "sponsorship")}
+            kinds = (
+                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
+                if "kind" in table.columns
+                else pd.Series(["pair"] * len(table))
             )
             table["decision"] = [
-                key.get((str(a), str(b)), "") for a, b in zip(table["a"], table["b"], strict=True)
+                by_kind.get(k, {}).get(decision_key(str(a), str(b), k), "")
+                for a, b, k in zip(table["a"], table["b"], kinds, strict=True)
             ]
         if "a_label" not in table.columns:
             graph = self.graph()
@@ -907,9 +1118,13 @@ class Services:
             raise ParameterError(f"a decision is approve, decline or lock (got {decision!r})")
         if not pairs:
             raise ParameterError("select at least one proposal first")
+        from orgbridge.recommend import decision_key
+
+        kind = _KINDS.get(kind, kind)
         for a, b in pairs:
+            first, second = decision_key(str(a), str(b), kind)
             self.store.record_decision(
-                str(a), str(b), kind=kind, decision=decision, by=user.username
+                first, second, kind=kind, decision=decision, by=user.username
             )
         return f"{decision}: {len(pairs)} proposal(s) recorded"
 
@@ -952,7 +1167,7 @@ class Services:
         ties = graph.select_ties(layers) if layers else graph.ties.iloc[0:0]
         end = pd.to_datetime(ties["end"])
         current = (end.isna() | (end >= today)).to_numpy()
-        labels = _metric("grouping")(graph, group_by).label_array()
+        labels = self._group_labels(group_by)
         in_programme = np.zeros(graph.n_people, dtype=bool)
         for column in ("source", "target"):
             in_programme[ties["source" if column == "source" else "target"].to_numpy()[current]] = (
@@ -989,16 +1204,91 @@ class Services:
             )
         return result
 
+    @requires("aggregates")
+    def programme_history(
+        self,
+        user: User | None,
+        group_by: str = "department",
+        today: pd.Timestamp | None = None,
+        max_snapshots: int = 4,
+    ) -> pd.DataFrame:
+        """Before/after across snapshots: per group, programme coverage and the share within
+        2 hops of a leader at each programme start date (the latest ``max_snapshots``) and now.
+
+        Columns ``snapshot, group, size, coverage, share_within_2_hops, suppressed``; every
+        figure of a group under the threshold (in that snapshot) is blank.
+        """
+        graph = self.graph()
+        today = (today if today is not None else pd.Timestamp.now()).normalize()
+        layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
+        starts = (
+            pd.to_datetime(graph.select_ties(layers)["start"]).dropna() if layers else pd.Series()
+        )
+        dates = sorted({d.normalize() for d in starts if d < today})[-max_snapshots:]
+        key = ("programme_history", group_by, tuple(str(d) for d in dates), str(today))
+        history: pd.DataFrame = self._cached(
+            key,
+            lambda: pd.concat(
+                [
+                    self._programme_snapshot(graph.snapshot(d), group_by, d, f"{d:%Y-%m-%d}")
+                    for d in dates
+                ]
+                + [self._programme_snapshot(graph, group_by, today, "now")],
+                ignore_index=True,
+            ),
+        )
+        return history.copy()
+
+    def _programme_snapshot(
+        self, graph: OrgGraph, group_by: str, day: pd.Timestamp, label: str
+    ) -> pd.DataFrame:
+        """Coverage and share within 2 hops per group of one snapshot (small groups blank)."""
+        groups = _metric("grouping")(graph, group_by)
+        labels = groups.label_array()
+        layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
+        covered = np.zeros(graph.n_people, dtype=bool)
+        if layers:
+            ties = graph.select_ties(layers)
+            end = pd.to_datetime(ties["end"])
+            active = (end.isna() | (end >= day)).to_numpy()
+            covered[ties["source"].to_numpy()[active]] = True
+            covered[ties["target"].to_numpy()[active]] = True
+        table = (
+            pd.DataFrame({"group": labels, "covered": covered})
+            .groupby("group", sort=True)
+            .agg(size=("covered", "size"), in_programme=("covered", "sum"))
+            .reset_index()
+        )
+        table["coverage"] = table["in_programme"] / table["size"]
+        try:
+            equity = _metric("exposure_equity")(graph, group_by=group_by, min_group=self.min_group)
+            shares = equity.table.set_index("group")["share_within_2_hops"]
+            table["share_within_2_hops"] = pd.to_numeric(
+                table["group"].map(shares), errors="coerce"
+            )
+        except OrgbridgeError:
+            table["share_within_2_hops"] = np.nan
+        table = self._suppress(table.drop(columns="in_programme"))
+        table.insert(0, "snapshot", label)
+        return table
+
     # ---- data ----------------------------------------------------------------------------
 
     @requires("data")
     def validate_upload(
-        self, user: User | None, files: dict[str, tuple[str, bytes]]
+        self,
+        user: User | None,
+        files: dict[str, tuple[str, bytes]],
+        *,
+        mapping: tuple[str, bytes] | None = None,
+        leader_rule: str | None = None,
     ) -> dict[str, Any]:
         """Check uploaded files against the stored organisation; store nothing yet.
 
         ``files`` maps a kind (staff, projects, pairs, sponsorships, viva_p2p) to
-        ``(file name, bytes)``. Returns ``{"token", "report"}``; pass the token to
+        ``(file name, bytes)``; ``mapping`` is an optional column-mapping file (JSON or CSV)
+        as ``(file name, bytes)``, and ``leader_rule`` an optional rule saying who is a leader
+        (it overrides the mapping's). Returns ``{"token", "report"}``; pass the token to
         :meth:`store_upload` to save.
         """
         from orgbridge.ingest import Sources, prepare_import
@@ -1015,6 +1305,16 @@ class Services:
             path.parent.mkdir()
             path.write_bytes(payload)
             paths[kind] = path
+        if mapping is not None:
+            name = Path(mapping[0]).name
+            if Path(name).suffix.lower() not in (".json", ".csv"):
+                raise ParameterError(f"a mapping file is .json or .csv (got {name!r})")
+            paths["mapping"] = folder / "mapping" / name
+            paths["mapping"].parent.mkdir()
+            paths["mapping"].write_bytes(mapping[1])
+        rule = (leader_rule or "").strip()
+        if rule:
+            paths["leader_rule"] = rule
         prepared = prepare_import(Sources(**paths), existing=self.graph(), strict=False)
         token = uuid.uuid4().hex
         with self._lock:
@@ -1037,6 +1337,8 @@ class Services:
             detail={k: report[k] for k in ("people", "rows_in", "rows_loaded", "rows_rejected")},
         )
         self._reset()
+        if self._precompute is not None:  # the app precomputes: do it again for the new data
+            self.start_precompute()
         return (
             f"stored: {report['people']:,} people; {report['rows_loaded']:,} rows loaded, "
             f"{report['rows_rejected']:,} rejected"

@@ -2,8 +2,8 @@
 
 Example
 -------
->>> main(["--version"])  # doctest: +SKIP
-orgbridge 0.1.0
+>>> build_parser().parse_args(["summary", "--workspace", "ws"]).command
+'summary'
 """
 
 from __future__ import annotations

@@ -85,32 +85,20 @@ def _read_pairs(path: str) -> list[tuple[str, str]]:
     return list(zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True))
 
 
-Pairs = tuple[tuple[str, str], ...]
-
-
-def _decided(decisions: pd.DataFrame, kind: str) -> tuple[Pairs, Pairs]:
-    """Locked (approved or locked) and declined pairs; the latest decision per pair wins."""
-    latest: dict[frozenset[str], tuple[str, str, str]] = {}
-    if len(decisions):
-        rows = decisions[decisions["kind"].astype(str) == kind]
-        if "at" in rows.columns:
-            rows = rows.sort_values("at", kind="stable")
-        for a, b, decision in zip(rows["a"], rows["b"], rows["decision"], strict=True):
-            latest[frozenset((str(a), str(b)))] = (str(a), str(b), str(decision).lower())
-    locked = tuple((a, b) for a, b, d in latest.values() if d.startswith(("approv", "lock")))
-    declined = tuple((a, b) for a, b, d in latest.values() if d.startswith("declin"))
-    return locked, declined
-
-
 def run_recommend(args: argparse.Namespace) -> int:
     """Run the recommender on the stored organisation and save, audit and write the run."""
-    from orgbridge.recommend import Constraints, recommend_pairs, recommend_sponsorships
+    from orgbridge.recommend import (
+        Constraints,
+        locked_and_declined,
+        recommend_pairs,
+        recommend_sponsorships,
+    )
 
     kind = "pair" if args.kind == "pairs" else "sponsorship"
     store = open_store(args)
     try:
         graph = store.load_graph()
-        locked, declined = _decided(store.decisions(), kind)
+        locked, declined = locked_and_declined(store.decisions(), kind)
         constraints = Constraints(
             cohort=tuple(_read_ids(args.cohort)) if args.cohort else None,
             capacity=args.capacity,
@@ -136,7 +124,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         )
         run_id = f"run-{uuid.uuid4().hex[:12]}"
         payload = result.to_dict()
-        payload["run_id"] = run_id
+        payload["parameters"] = {**payload["parameters"], "run_id": run_id}
         table = result.proposals.drop(columns=["hops_before", "hops_after"])
         store.save_proposals(run_id, table, result.parameters)
         store.audit(
@@ -153,15 +141,49 @@ def run_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+KINDS = {
+    "pair": "pair",
+    "pairs": "pair",
+    "sponsorship": "sponsorship",
+    "sponsorships": "sponsorship",
+}
+
+
 def _proposal_frame(path: str) -> pd.DataFrame:
-    if path.lower().endswith(".json"):
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        rows = data["proposals"] if isinstance(data, dict) else data
-        return pd.DataFrame(
-            [{"a": r["a"], "b": r["b"], "kind": r.get("kind", "pair")} for r in rows],
-            columns=["a", "b", "kind"],
+    """Proposals ``a, b, kind`` from a ``recommend`` JSON or an edited CSV (a,b[,kind])."""
+    file = Path(path)
+    if file.suffix.lower() == ".json":
+        data = json.loads(file.read_text(encoding="utf-8"))
+        rows = data.get("proposals") if isinstance(data, dict) else data
+        if not isinstance(rows, list):
+            raise ParameterError(f"{path}: expected a recommend JSON with a proposals list")
+        default = (
+            (data.get("parameters") or {}).get("kind", "pair") if isinstance(data, dict) else "pair"
         )
-    return pd.read_csv(path, dtype=str)
+        try:
+            frame = pd.DataFrame(
+                [{"a": r["a"], "b": r["b"], "kind": r.get("kind", default)} for r in rows],
+                columns=["a", "b", "kind"],
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ParameterError(f"{path}: every proposal needs an a and a b") from error
+    else:
+        frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", skipinitialspace=True)
+        frame.columns = [str(c).strip().lower() for c in frame.columns]
+        missing = {"a", "b"} - set(frame.columns)
+        if missing:
+            raise ParameterError(f"{path}: needs columns a,b[,kind]; missing {sorted(missing)}")
+        if "kind" not in frame.columns:
+            frame["kind"] = "pair"
+        frame = frame[["a", "b", "kind"]].dropna(subset=["a", "b"], how="all")
+    frame = frame.astype({"a": str, "b": str}).assign(
+        a=lambda f: f["a"].str.strip(), b=lambda f: f["b"].str.strip()
+    )
+    kind = frame["kind"].fillna("pair").astype(str).str.strip().str.lower().replace("", "pair")
+    unknown = sorted(set(kind) - set(KINDS))
+    if unknown:
+        raise ParameterError(f"{path}: unknown kind {unknown[0]!r}; use pair or sponsorship")
+    return frame.assign(kind=kind.map(KINDS)).reset_index(drop=True)
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -182,8 +204,11 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 def run_decide(args: argparse.Namespace) -> int:
     """Record approve / decline / lock of one pair, with who decided."""
+    from orgbridge.recommend import decision_key
+
     decision = next(name for name in DECISIONS if getattr(args, name))
-    a, b = getattr(args, decision)
+    given_a, given_b = getattr(args, decision)
+    a, b = decision_key(given_a, given_b, args.kind)
     store = open_store(args)
     try:
         graph = store.load_graph()

@@ -48,10 +48,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from orgbridge.errors import SchemaVersionError, StoreError, StoreUnavailable
-from orgbridge.graph._frames import decode_frame, encode_frame
+from orgbridge.graph._frames import encode_frame
+from orgbridge.graph._neo4j_values import (
+    decode_people,
+    format_times,
+    from_ipc,
+    log_frame,
+    parse_times,
+    python_values,
+    read_schema,
+    to_ipc,
+    to_property,
+)
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
 from orgbridge.graph._store import SCHEMA_VERSION
@@ -373,12 +383,12 @@ class Neo4jStore:
         if "people_spec" not in meta:
             return OrgGraph(pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")}))
         spec = json.loads(meta["people_spec"])
-        schema = _schema(meta["people_schema"])
+        schema = read_schema(meta["people_schema"])
         returns = ", ".join(f"p.{_quote(entry['name'])}" for entry in spec)
         rows = self._collect(f"MATCH (p:Person) RETURN collect([p._ord, {returns}])")
         rows.sort(key=lambda row: row[0])
         columns = list(zip(*rows, strict=True)) if rows else [()] * (len(spec) + 1)
-        people = _decode_people(columns[1:], spec, schema)
+        people = decode_people(columns[1:], spec, schema)
         layers: list[str] = json.loads(meta.get("layers", "[]"))
         frames = [self._read_layer(layer, len(rows)) for layer in layers]
         ties = pd.concat(frames, ignore_index=True) if frames else None
@@ -410,8 +420,8 @@ class Neo4jStore:
                 "target": np.asarray(cols[1], dtype=np.int32),
                 "layer": layer,
                 "weight": np.asarray(cols[2], dtype=np.float64),
-                "start": _parse_times(cols[3]),
-                "end": _parse_times(cols[4]),
+                "start": parse_times(cols[3]),
+                "end": parse_times(cols[4]),
                 "_ord": np.asarray(cols[5], dtype=np.int64),
             }
         )
@@ -426,7 +436,7 @@ class Neo4jStore:
         names = ["import_id", "at", "people", "ties", "rows_in", "rows_loaded"]
         names += ["rows_rejected", "report"]
         types = [pa.int64(), pa.timestamp("us")] + [pa.int64()] * 5 + [pa.string()]
-        return _log_frame(rows, names, types)
+        return log_frame(rows, names, types)
 
     # ---- metrics -------------------------------------------------------------------------
 
@@ -444,7 +454,7 @@ class Neo4jStore:
         """
         if PERSON_ID not in table.columns:
             raise StoreError(f"metric table {name!r} has no person_id column")
-        blob = _to_ipc(table)
+        blob = to_ipc(table)
         shown = [
             str(c)
             for c in table.columns
@@ -453,7 +463,7 @@ class Neo4jStore:
             and not isinstance(table[c].dtype, pd.CategoricalDtype)
         ]
         props = [f"{name}_{c}" for c in shown]
-        values = [_python_values(table[c]) for c in shown]
+        values = [python_values(table[c]) for c in shown]
         ids = table[PERSON_ID].astype(str).tolist()
         rows = [list(r) for r in zip(ids, *values, strict=True)]
         assign = ", ".join(f"p.{_quote(p)} = r[{i + 1}]" for i, p in enumerate(props))
@@ -485,7 +495,7 @@ class Neo4jStore:
         rows = self._auto("MATCH (t:MetricTable {name: $name}) RETURN t.table AS b", name=name)
         if not rows:
             return pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")})
-        return _from_ipc(rows[0]["b"])
+        return from_ipc(rows[0]["b"])
 
     # ---- proposals, decisions, audit -----------------------------------------------------
 
@@ -496,12 +506,12 @@ class Neo4jStore:
         the same ``run_id`` saved again replaces the earlier run. Proposals between saved
         people also become ``PROPOSED`` relationships."""
         text = json.dumps(parameters, default=str, sort_keys=True)
-        blob = _to_ipc(proposals)
+        blob = to_ipc(proposals)
         rows: list[list[Any]] = []
         if {"a", "b"} <= set(proposals.columns):
             columns = [proposals[c] if c in proposals.columns else None for c in _SHOWN]
             n = len(proposals)
-            values = [_python_values(col) if col is not None else [None] * n for col in columns]
+            values = [python_values(col) if col is not None else [None] * n for col in columns]
             rows = [list(r) for r in zip(*values, strict=True)]
 
         def work(run: Run) -> None:
@@ -538,7 +548,7 @@ class Neo4jStore:
             rows = self._auto(
                 "MATCH (r:ProposalRun {run_id: $run_id}) RETURN r.table AS b", run_id=run_id
             )
-        return _from_ipc(rows[0]["b"]) if rows else pd.DataFrame()
+        return from_ipc(rows[0]["b"]) if rows else pd.DataFrame()
 
     def proposal_parameters(self, run_id: str) -> dict[str, Any]:
         """The parameters a run was saved with (an empty dict for an unknown run)."""
@@ -591,7 +601,7 @@ class Neo4jStore:
         )
         names = ["a", "b", "kind", "decision", "by", "at"]
         types = [pa.string()] * 5 + [pa.timestamp("us")]
-        return _log_frame(rows, names, types)
+        return log_frame(rows, names, types)
 
     def audit(self, action: str, *, by: str, detail: dict[str, Any] | None = None) -> None:
         """Append one line to the audit log."""
@@ -607,7 +617,7 @@ class Neo4jStore:
             "MATCH (e:AuditEntry) RETURN e.at, e.by, e.action, e.detail ORDER BY e.seq"
         )
         types = [pa.timestamp("us"), pa.string(), pa.string(), pa.string()]
-        return _log_frame(rows, ["at", "by", "action", "detail"], types)
+        return log_frame(rows, ["at", "by", "action", "detail"], types)
 
 
 #: Proposal columns copied onto PROPOSED relationships (a and b are the ends).
@@ -638,7 +648,7 @@ class _SavePlan:
         old |= set(json.loads(meta.get("pending_names", "[]")))
         self.names = sorted(old | set(columns))
         dropped = sorted(old - set(columns) - {PERSON_ID})
-        values = [_to_property(table.column(e["stored"]), e) for e in attributes]
+        values = [to_property(table.column(e["stored"]), e) for e in attributes]
         ids = people[PERSON_ID].astype(str).tolist()
         self.people_rows = [list(r) for r in zip(ids, range(len(ids)), *values, strict=True)]
         sets = [f"{_quote(e['name'])}: r[{i + 2}]" for i, e in enumerate(attributes)]
@@ -663,8 +673,8 @@ class _SavePlan:
                     id_array[part["target"].to_numpy()].tolist(),
                     part["key"].tolist(),
                     part["weight"].tolist(),
-                    _format_times(part["start"]),
-                    _format_times(part["end"]),
+                    format_times(part["start"]),
+                    format_times(part["end"]),
                     part["_ord"].tolist(),
                     strict=True,
                 )
@@ -827,121 +837,3 @@ def _append_audit(run: Run, action: str, by: str, detail: str, at: str) -> None:
         action=action,
         detail=detail,
     )
-
-
-def _log_frame(rows: list[list[Any]], names: list[str], types: list[pa.DataType]) -> pd.DataFrame:
-    """A log table with the dtypes the workspace gives (``at`` as UTC timestamps)."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    arrays = []
-    for values, kind in zip(columns, types, strict=True):
-        if pa.types.is_timestamp(kind):
-            arrays.append(pa.array(list(values), type=pa.string()).cast(kind))
-        else:
-            arrays.append(pa.array(list(values), type=kind))
-    frame: pd.DataFrame = pa.Table.from_arrays(arrays, names=names).to_pandas()
-    if "at" in frame.columns:
-        frame["at"] = pd.to_datetime(frame["at"]).dt.tz_localize(UTC)
-    return frame
-
-
-def _python_values(column: pd.Series) -> list[Any]:
-    """Plain Python values with None for missing (what the driver sends)."""
-    values = column.astype(object).tolist()
-    return [None if _is_missing(v) else _plain(v) for v in values]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _to_property(array: pa.ChunkedArray, entry: dict[str, Any]) -> list[Any]:
-    """One encoded people column as property values (None: no property)."""
-    if entry["encoding"] == "category":
-        categories = np.asarray(entry["categories"] + [None], dtype=object)
-        codes = array.to_numpy(zero_copy_only=False).astype(np.int64)
-        return list(categories[codes])  # code -1 (missing) picks the trailing None
-    kind = array.type
-    if pa.types.is_timestamp(kind) or pa.types.is_duration(kind) or pa.types.is_decimal(kind):
-        return list(array.cast(pa.string()).to_pylist())
-    return list(array.to_pylist())
-
-
-def _from_property(values: Iterable[Any], field: pa.Field, entry: dict[str, Any]) -> pa.Array:
-    """The encoded Arrow column back from property values."""
-    if entry["encoding"] == "category":
-        index = pd.Index(entry["categories"])
-        codes = index.get_indexer(pd.Index(list(values), dtype=object))
-        return pa.array(codes.astype(np.int32))
-    items = [v.to_native() if hasattr(v, "to_native") else v for v in values]
-    kind = field.type
-    if pa.types.is_timestamp(kind) or pa.types.is_duration(kind) or pa.types.is_decimal(kind):
-        return pc.cast(pa.array(items, type=pa.string()), kind)
-    return pa.array(items, type=kind)
-
-
-def _decode_people(
-    columns: list[tuple[Any, ...]], spec: list[dict[str, Any]], schema: pa.Schema
-) -> pd.DataFrame:
-    arrays = [
-        _from_property(values, schema.field(entry["stored"]), entry)
-        for values, entry in zip(columns, spec, strict=True)
-    ]
-    table = pa.Table.from_arrays(arrays, schema=schema)
-    return decode_frame(table, spec)
-
-
-def _schema(text: str) -> pa.Schema:
-    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
-
-
-def _format_times(values: pd.Series) -> list[str | None]:
-    """ISO text of datetime64 values (None for NaT), date only when there is no time."""
-    array = values.to_numpy(dtype="datetime64[ns]")
-    if not len(array):
-        return []
-    missing = np.isnat(array)
-    if missing.all():
-        return [None] * len(array)
-    text = np.datetime_as_string(array, unit="auto").astype(object)
-    text[missing] = None
-    return list(text)
-
-
-def _parse_times(values: tuple[Any, ...]) -> np.ndarray:
-    if not values:
-        return np.array([], dtype="datetime64[ns]")
-    series = pd.Series(values, dtype=object)
-    if series.isna().all():
-        return np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]")
-    parsed = pd.to_datetime(series, format="ISO8601")
-    return parsed.to_numpy(dtype="datetime64[ns]")
-
-
-def _to_ipc(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as Arrow IPC bytes plus its dtype spec, for an exact round trip."""
-    table, spec = encode_frame(frame)
-    table = table.replace_schema_metadata({"orgbridge_spec": json.dumps(spec)})
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _from_ipc(blob: bytes) -> pd.DataFrame:
-    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
-    spec = json.loads((table.schema.metadata or {})[b"orgbridge_spec"])
-    frame: pd.DataFrame = decode_frame(table.replace_schema_metadata(None), spec)
-    return frame

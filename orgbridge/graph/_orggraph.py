@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from orgbridge.errors import GraphError
+from orgbridge.graph._lookup import lookup_positions
 from orgbridge.graph._schema import (
     BUILTIN_LAYERS,
     INFORMAL_LAYERS,
@@ -165,7 +166,7 @@ class OrgGraph:
         ties = ties.copy()
         ties = ties[ties["layer"] != REPORTS_TO] if "layer" in ties.columns else ties
         for end in ("source", "target"):
-            codes = index.get_indexer(pd.Index(ties[end].astype(str)))
+            codes = lookup_positions(ties[end], index)
             if (codes < 0).any():
                 bad = ties.loc[codes < 0, end].iloc[0]
                 raise GraphError(f"tie {end} {bad!r} is not a known person")
@@ -178,7 +179,7 @@ class OrgGraph:
         managers = self._people["manager_id"]
         present = managers.notna().to_numpy()
         codes = np.full(len(managers), -1, dtype=np.int64)
-        codes[present] = self._index.get_indexer(pd.Index(managers[present].astype(str)))
+        codes[present] = lookup_positions(managers[present], self._index)
         keep = codes >= 0
         source = np.flatnonzero(keep).astype(np.int32)
         n = len(source)

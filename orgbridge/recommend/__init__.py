@@ -9,6 +9,7 @@ found by a lazy greedy with exact incremental updates, each with a breakdown and
 from orgbridge.recommend._api import Recommendation, recommend_pairs, recommend_sponsorships
 from orgbridge.recommend._baselines import BASELINES, baseline_pairs, score_proposals
 from orgbridge.recommend._constraints import Constraints
+from orgbridge.recommend._decisions import decision_key, latest_decisions, locked_and_declined
 from orgbridge.recommend._objective import PRESETS, Weights
 from orgbridge.recommend._simulate import headline_metrics, simulate
 
@@ -19,7 +20,10 @@ __all__ = [
     "Recommendation",
     "Weights",
     "baseline_pairs",
+    "decision_key",
     "headline_metrics",
+    "latest_decisions",
+    "locked_and_declined",
     "recommend_pairs",
     "recommend_sponsorships",
     "score_proposals",

@@ -76,27 +76,25 @@ class Recommendation:
     quality: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: ``parameters``, ``proposals[]`` (``a, b, kind, score, breakdown,
-        reason, locked``), ``simulation``, ``quality``."""
-        rows = []
-        for rec in self.proposals.to_dict(orient="records"):
-            rows.append(
-                {
-                    "a": str(rec["a"]),
-                    "b": str(rec["b"]),
-                    "kind": str(rec["kind"]),
-                    "score": float(rec["score"]),
-                    "breakdown": {c: float(rec[c]) for c in COMPONENTS},
-                    "reason": str(rec["reason"]),
-                    "locked": bool(rec["locked"]),
-                }
-            )
-        return {
-            "parameters": self.parameters,
-            "proposals": rows,
-            "simulation": self.simulation,
-            "quality": self.quality,
-        }
+        """The JSON shape of the issue: ``parameters``, ``proposals[]`` (each ``a``, ``b`` (for
+        sponsorships ``a`` is the leader), ``score``, ``breakdown`` {component: value},
+        ``reason``) and ``simulation`` {``before``, ``after``} (empty when not simulated).
+
+        The kind is ``parameters["kind"]``; locked pairs are ``parameters["constraints"]
+        ["locked"]``.
+        """
+        rows = [
+            {
+                "a": str(rec["a"]),
+                "b": str(rec["b"]),
+                "score": float(rec["score"]),
+                "breakdown": {c: float(rec[c]) for c in COMPONENTS},
+                "reason": str(rec["reason"]),
+            }
+            for rec in self.proposals.to_dict(orient="records")
+        ]
+        simulation = {k: self.simulation[k] for k in ("before", "after") if k in self.simulation}
+        return {"parameters": self.parameters, "proposals": rows, "simulation": simulation}
 
 
 def recommend_pairs(

@@ -36,11 +36,12 @@ def set_value(gains: Gains, a: np.ndarray, b: np.ndarray, *, exposure: bool = Tr
 
     Uses an all-pairs hop matrix: only for small organisations.
     """
-    return _SetScorer(gains).value(np.asarray(a), np.asarray(b), exposure=exposure)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return _SetScorer(gains, np.r_[a, b]).value(a, b, exposure=exposure)
 
 
 class _SetScorer:
-    def __init__(self, gains: Gains) -> None:
+    def __init__(self, gains: Gains, endpoints: np.ndarray) -> None:
         self.gains = gains
         self.d = gains.distance.distance.astype(np.float64)
         self.d[self.d >= UNREACHABLE] = np.inf
@@ -55,8 +56,37 @@ class _SetScorer:
                 shape=(n, n),
             )
             adjacency = adjacency + extra
-        self.hops = shortest_path(adjacency, unweighted=True, directed=False)
+        self.people = np.unique(np.asarray(endpoints, dtype=np.int64))
+        # hops from each endpoint to everyone (rows in the order of self.people)
+        self.hops = np.atleast_2d(
+            shortest_path(adjacency, unweighted=True, directed=False, indices=self.people)
+        )
         self.base = exposure_value(gains.distance.distance)
+
+    def _rows(self, nodes: np.ndarray) -> np.ndarray:
+        return np.asarray(self.hops[np.searchsorted(self.people, nodes)])
+
+    def exposure_batch(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Weighted exposure gain of each set ``(a[s, k], b[s, k])`` (rows are sets)."""
+        sets, size = a.shape
+        ends = np.concatenate([a, b], axis=1)
+        # hops among the endpoints, then settle the endpoints' new distances
+        rows = np.searchsorted(self.people, ends)
+        local = self.hops[rows[:, :, None], ends[:, None, :]]
+        de = self.d[ends]
+        for _ in range(size):
+            for k in range(size):
+                du, dv = de[:, k : k + 1], de[:, size + k : size + k + 1]
+                via = np.minimum(du + 1 + local[:, size + k, :], dv + 1 + local[:, k, :])
+                de = np.minimum(de, via)
+        d = np.broadcast_to(self.d, (sets, self.d.size))
+        for k in range(size):
+            du, dv = de[:, k : k + 1], de[:, size + k : size + k + 1]
+            d = np.minimum(d, du + 1 + self._rows(b[:, k]))
+            d = np.minimum(d, dv + 1 + self._rows(a[:, k]))
+        finite = np.isfinite(d)
+        after = np.where(finite, 1.0 / np.maximum(np.where(finite, d, 1.0), 1.0), 0.0)
+        return np.asarray((after - self.base) @ self.weight)
 
     def value(self, a: np.ndarray, b: np.ndarray, *, exposure: bool = True) -> float:
         gains = self.gains
@@ -75,7 +105,13 @@ class _SetScorer:
             d = self.d.copy()
             for _ in range(len(a)):
                 for u, v in zip(a.tolist(), b.tolist(), strict=True):
-                    d = np.minimum(d, np.minimum(d[u] + 1 + self.hops[v], d[v] + 1 + self.hops[u]))
+                    d = np.minimum(
+                        d,
+                        np.minimum(
+                            d[u] + 1 + self._rows(np.array([v]))[0],
+                            d[v] + 1 + self._rows(np.array([u]))[0],
+                        ),
+                    )
             finite = np.where(np.isinf(d), UNREACHABLE, d).astype(np.int64)
             total += w.exposure * float(np.dot(self.weight, exposure_value(finite) - self.base))
         return total
@@ -157,22 +193,56 @@ def milp_optimum(
 
 
 def brute_force_optimum(
-    gains: Gains, a: np.ndarray, b: np.ndarray, capacity: np.ndarray, *, count: int
+    gains: Gains,
+    a: np.ndarray,
+    b: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    count: int,
 ) -> tuple[float, np.ndarray]:
     """Best full-objective value over every feasible set of exactly ``min(count, ...)`` pairs.
 
-    Exponential: for tiny cohorts only (about 16 people and ``count <= 3``).
+    Exponential: for tiny cohorts only (about 16 people and ``count <= 3``). Sets are scored in
+    vectorised batches: after adding a set, a person's hops are ``min(d(x), d'(u) + 1 +
+    hops(v, x))`` over its new ties ``u - v`` (both ways), where ``d'`` of the few endpoints is
+    first settled by relaxing the new ties among themselves.
     """
-    scorer = _SetScorer(gains)
-    best, best_set = -math.inf, np.zeros(0, dtype=np.int64)
     m = a.size
     size = min(count, m)
-    for combo in itertools.combinations(range(m), size):
-        idx = np.fromiter(combo, dtype=np.int64, count=size)
-        used = np.bincount(np.r_[a[idx], b[idx]], minlength=capacity.size)
-        if (used > capacity).any():
+    if size <= 0:
+        return 0.0, np.zeros(0, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    scorer = _SetScorer(gains, np.r_[a, b])
+    w = gains.weights
+    additive = gains.additive(a, b)
+    ga, gb = gains.group[a], gains.group[b]
+    today = gains.ties.count(ga, gb).astype(np.float64)
+    cross = ga != gb
+    gpair = np.minimum(ga, gb) * max(gains.ties.n_groups, 1) + np.maximum(ga, gb)
+    combos = np.fromiter(
+        itertools.chain.from_iterable(itertools.combinations(range(m), size)), dtype=np.int64
+    ).reshape(-1, size)
+    best, best_set = -math.inf, np.zeros(0, dtype=np.int64)
+    batch = max(256, 4_000_000 // max(gains.graph.n_people, 1))
+    for lo in range(0, len(combos), batch):
+        idx = combos[lo : lo + batch]
+        ends = np.concatenate([a[idx], b[idx]], axis=1)
+        used = (ends[:, :, None] == ends[:, None, :]).sum(axis=2)
+        idx = idx[(used <= capacity[ends]).all(axis=1)]
+        if idx.size == 0:
             continue
-        value = scorer.value(a[idx], b[idx])
-        if value > best + 1e-12:
-            best, best_set = value, idx
+        value = additive[idx].sum(axis=1)
+        if w.silo:
+            pairs = gpair[idx]
+            rank = 1 + np.stack(
+                [(pairs[:, :k] == pairs[:, k : k + 1]).sum(axis=1) for k in range(size)], axis=1
+            )
+            t = today[idx]
+            step = (np.log1p(t + rank) - np.log1p(t + rank - 1)) / math.log(2.0)
+            value = value + w.silo * np.where(cross[idx], step, 0.0).sum(axis=1)
+        if w.exposure:
+            value = value + w.exposure * scorer.exposure_batch(a[idx], b[idx])
+        top = int(np.argmax(value))
+        if value[top] > best + 1e-12:
+            best, best_set = float(value[top]), idx[top]
     return (0.0 if best == -math.inf else best), best_set

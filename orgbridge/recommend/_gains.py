@@ -7,13 +7,14 @@ simulation all score a tie the same way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend._constraints import Rules, codes
-from orgbridge.recommend._objective import Profiles, Weights, additive_components, silo_gain
+from orgbridge.recommend._objective import LOG2, Profiles, Weights, additive_components, silo_gain
 from orgbridge.recommend._state import DistanceState, GroupTies, Spread
 
 __all__ = ["Evaluation", "Gains", "group_codes"]
@@ -110,8 +111,8 @@ class Gains:
         if self.weights.silo:
             ga, gb = int(self.group[u]), int(self.group[v])
             if ga != gb:
-                t = int(self.ties.count(np.array([ga]), np.array([gb]))[0])
-                value += self.weights.silo * float(np.log1p(t + 1) - np.log1p(t)) / np.log(2)
+                t = self.ties.count_one(ga, gb)
+                value += self.weights.silo * (math.log1p(t + 1) - math.log1p(t)) / LOG2
         if self.weights.exposure:
             value += self.weights.exposure * self.distance.gain(u, v)
         return float(value)

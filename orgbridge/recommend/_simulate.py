@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from orgbridge.errors import ParameterError
-from orgbridge.graph import MENTORING, MIN_GROUP_FLOOR, SPONSORSHIP, OrgGraph
+from orgbridge.graph import MENTORING, MIN_GROUP_FLOOR, SPONSORSHIP, OrgGraph, normalise_layers
 from orgbridge.recommend._gains import group_codes
-from orgbridge.recommend._state import leader_distances
+from orgbridge.recommend._state import DistanceState, leader_distances
 
 __all__ = ["headline_metrics", "proposal_ties", "simulate"]
 
@@ -46,6 +46,18 @@ def headline_metrics(
     ei, modularity = _silo_figures(graph, group_by=group_by, layers=layers)
     group, labels = group_codes(graph, group_by)
     hops = leader_distances(graph.adjacency(layers), np.flatnonzero(graph.leader_mask()))
+    return _exposure_figures(group, labels, hops, ei=ei, modularity=modularity, min_group=min_group)
+
+
+def _exposure_figures(
+    group: np.ndarray,
+    labels: list[str],
+    hops: np.ndarray,
+    *,
+    ei: float | None,
+    modularity: float | None,
+    min_group: int,
+) -> dict[str, Any]:
     near = hops <= 2
     sizes = np.bincount(group, minlength=len(labels))
     within = np.bincount(group, weights=near.astype(float), minlength=len(labels))
@@ -58,7 +70,7 @@ def headline_metrics(
         share = float(within[code] / sizes[code])
         shares[label] = share
         shown.append(share)
-    overall = float(near.mean()) if graph.n_people else None
+    overall = float(near.mean()) if group.size else None
     return {
         "ei_index": ei,
         "modularity": modularity,
@@ -136,13 +148,20 @@ def simulate(
     group_by: str = "department",
     layers: str | list[str] | tuple[str, ...] | None = None,
     min_group: int = MIN_GROUP_FLOOR,
+    incremental: bool = True,
 ) -> dict[str, Any]:
     """Headline metrics before and after adding ``proposals`` (any set, e.g. a user-edited one).
+
+    By default the "after" figures are updated from the "before" state rather than recomputed:
+    E-I and modularity change only through the added ties' group pairs and degrees, and hops to
+    leaders fall only where the pruned BFS of :class:`DistanceState` reaches, so the cost is one
+    pass over the organisation plus the people who gain. ``incremental=False`` rebuilds the
+    graph with the new ties and recomputes everything (the two agree; tests check it).
 
     Raises
     ------
     ParameterError
-        The proposals lack columns ``a``/``b``.
+        The proposals lack columns ``a``/``b``, or ``min_group`` is below the privacy floor.
     GraphError
         A proposal names an unknown person.
 
@@ -154,8 +173,87 @@ def simulate(
     >>> result["before"]["share_within_2_hops"]["overall"], result["after"]["ei_index"]
     (0.16666666666666666, 1.0)
     """
-    before = headline_metrics(graph, group_by=group_by, layers=layers, min_group=min_group)
+    if min_group < MIN_GROUP_FLOOR:
+        raise ParameterError(f"min_group must be at least {MIN_GROUP_FLOOR}, got {min_group}")
     ties = proposal_ties(proposals)
-    after_graph = graph.with_ties(ties) if len(ties) else graph
-    after = headline_metrics(after_graph, group_by=group_by, layers=layers, min_group=min_group)
+    if not incremental:
+        before = headline_metrics(graph, group_by=group_by, layers=layers, min_group=min_group)
+        after_graph = graph.with_ties(ties) if len(ties) else graph
+        after = headline_metrics(after_graph, group_by=group_by, layers=layers, min_group=min_group)
+        return {"before": before, "after": after, "added_ties": len(ties)}
+    u = graph.positions(ties["source"])
+    v = graph.positions(ties["target"])
+    measured = set(normalise_layers(layers, graph.layers))
+    counted = ties["layer"].isin(measured).to_numpy() & (u != v)
+    state = _SiloCounts.of(graph, group_by=group_by, layers=layers)
+    distance = DistanceState(graph.adjacency(layers), graph.leader_mask(), np.ones(graph.n_people))
+    before = state.figures(distance.distance, min_group=min_group)
+    new_u, new_v = state.new_ties(u[counted], v[counted])
+    state.add(new_u, new_v)
+    for x, y in zip(new_u.tolist(), new_v.tolist(), strict=True):
+        distance.add(x, y)
+    after = state.figures(distance.distance, min_group=min_group)
     return {"before": before, "after": after, "added_ties": len(ties)}
+
+
+class _SiloCounts:
+    """Per-group internal tie counts and degree sums of the measured layers, updatable."""
+
+    def __init__(
+        self, group: np.ndarray, labels: list[str], src: np.ndarray, dst: np.ndarray
+    ) -> None:
+        self.group = group
+        self.labels = labels
+        g = len(labels)
+        self.sizes = np.bincount(group, minlength=g)
+        n = max(int(group.size), 1)
+        self.n = n
+        self.keys = np.sort(src.astype(np.int64) * n + dst.astype(np.int64))
+        gs, gd = group[src], group[dst]
+        inside = gs == gd
+        self.internal = np.bincount(gs[inside], minlength=g).astype(np.int64)
+        self.degree = (np.bincount(gs, minlength=g) + np.bincount(gd, minlength=g)).astype(np.int64)
+        self.m = int(src.size)
+
+    @classmethod
+    def of(
+        cls,
+        graph: OrgGraph,
+        *,
+        group_by: str,
+        layers: str | list[str] | tuple[str, ...] | None,
+    ) -> _SiloCounts:
+        group, labels = group_codes(graph, group_by)
+        src, dst, _ = graph.edge_arrays(layers)
+        return cls(group, labels, src, dst)
+
+    def new_ties(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct ties among ``(u, v)`` not present yet, as ``(low, high)``."""
+        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
+        keys, first = np.unique(lo * self.n + hi, return_index=True)
+        order = np.sort(first)
+        lo, hi, keys = lo[order], hi[order], lo[order] * self.n + hi[order]
+        if self.keys.size:
+            pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+            fresh = self.keys[pos] != keys
+            lo, hi = lo[fresh], hi[fresh]
+        return lo, hi
+
+    def add(self, u: np.ndarray, v: np.ndarray) -> None:
+        """Count new distinct ties ``(u[i], v[i])``."""
+        gu, gv = self.group[u], self.group[v]
+        inside = gu == gv
+        g = len(self.labels)
+        self.internal += np.bincount(gu[inside], minlength=g)
+        self.degree += np.bincount(gu, minlength=g) + np.bincount(gv, minlength=g)
+        self.m += int(u.size)
+
+    def figures(self, hops: np.ndarray, *, min_group: int) -> dict[str, Any]:
+        """The headline metrics from the counts and the hops to leaders."""
+        m = self.m
+        n_internal = int(self.internal.sum())
+        ei = (m - 2 * n_internal) / m if m else None
+        q = float((self.internal / m - (self.degree / (2.0 * m)) ** 2).sum()) if m else None
+        return _exposure_figures(
+            self.group, self.labels, hops, ei=ei, modularity=q, min_group=min_group
+        )

@@ -243,6 +243,14 @@ class GroupTies:
         keys = self._key(np.minimum(ga, gb), np.maximum(ga, gb))
         self._keys, self._counts = np.unique(keys, return_counts=True)
         self._overlay: dict[int, int] = {}
+        self._base: dict[int, int] | None = None
+
+    def count_one(self, ga: int, gb: int) -> int:
+        """Ties today between two groups (a scalar fast path of :meth:`count`)."""
+        if self._base is None:
+            self._base = dict(zip(self._keys.tolist(), self._counts.tolist(), strict=True))
+        key = min(ga, gb) * max(self.n_groups, 1) + max(ga, gb)
+        return self._base.get(key, 0) + self._overlay.get(key, 0)
 
     def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(a, dtype=np.int64) * max(self.n_groups, 1) + np.asarray(b, np.int64)

@@ -174,9 +174,10 @@ def _heatmap(matrix: dict[str, Any]) -> str:
             if d is None:
                 cells.append("<td class='sup'>–</td>")
                 continue
-            shade = int(255 - 200 * (d / top if top else 0))
+            share = d / top if top else 0.0  # white (no ties) to a mid blue (densest cell)
+            red, green = int(255 - 135 * share), int(255 - 95 * share)
             cells.append(
-                f"<td style='background:rgb({shade},{shade + 0},{255})' "
+                f"<td style='background:rgb({red},{green},255)' "
                 f"title='density {d:.4f}'>{_fmt(c, 0)}</td>"
             )
         rows.append(f"<tr><th class='n'>{_e(label)}</th>{''.join(cells)}</tr>")

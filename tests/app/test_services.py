@@ -147,6 +147,23 @@ def test_recommend_save_decide_export_round_trip(services: Services, workspace: 
     assert "recommend" in actions and actions.count("export") == 2
 
 
+def test_a_decision_on_the_reversed_pair_counts_for_the_pair(
+    services: Services, workspace: Any
+) -> None:
+    run = services.recommend(COORD, count=3)
+    services.save_run(COORD, run)
+    table = services.proposals(COORD)
+    a, b, kind = table.loc[0, "a"], table.loc[0, "b"], str(table.loc[0, "kind"])
+    services.decide(COORD, [(b, a)], kind=kind, decision="decline")  # reversed on purpose
+    assert services.proposals(COORD).loc[0, "decision"] == "decline"
+    stored = workspace.decisions().iloc[-1]
+    assert (stored["a"], stored["b"]) == tuple(sorted((a, b)))
+    again = services.recommend(COORD, count=3)
+    assert {a, b} not in [{p["a"], p["b"]} for p in again["proposals"]]
+    services.decide(COORD, [(a, b)], kind=kind, decision="lock")  # the latest decision wins
+    assert services.proposals(COORD).loc[0, "decision"] == "lock"
+
+
 def test_upload_is_validated_before_it_is_stored(services: Services, workspace: Any) -> None:
     staff = (
         b"person_id,name,department,manager_id\n"

@@ -145,3 +145,43 @@ def test_simulation_matches_a_recomputation_on_the_edited_graph() -> None:
     assert before["ei_index"] == -1.0
     assert after["ei_index"] == pytest.approx((1 - 4) / 5)
     assert after["equity_gap"] == pytest.approx(0.2)
+
+
+def test_vectorised_brute_force_equals_scoring_every_set() -> None:
+    import itertools
+
+    from orgbridge.recommend._constraints import compile_rules
+    from orgbridge.recommend._exact import brute_force_optimum, set_value
+    from orgbridge.recommend._gains import Gains
+    from orgbridge.recommend._objective import PRESETS
+
+    for seed in range(3):
+        graph = random_org(seed, 12, departments=3, tie_share=0.1)
+        rules = compile_rules(graph, Constraints())
+        gains = Gains(graph, rules, PRESETS["balanced"])
+        i, j = np.triu_indices(graph.n_people, k=1)
+        keep = rules.valid(i, j)
+        a, b = i[keep][:14], j[keep][:14]
+        best, chosen = brute_force_optimum(gains, a, b, rules.capacity, count=3)
+        values = []
+        for combo in itertools.combinations(range(a.size), 3):
+            idx = np.array(combo)
+            used = np.bincount(np.r_[a[idx], b[idx]], minlength=graph.n_people)
+            if (used <= rules.capacity).all():
+                values.append(set_value(gains, a[idx], b[idx]))
+        assert best == pytest.approx(max(values))
+        assert set_value(gains, a[chosen], b[chosen]) == pytest.approx(best)
+
+
+def test_group_tie_count_fast_path_matches_the_vectorised_count() -> None:
+    from orgbridge.recommend._state import GroupTies
+
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 5, 60)
+    src, dst = rng.integers(0, 60, 200), rng.integers(0, 60, 200)
+    ties = GroupTies(group, src, dst)
+    for x, y in rng.integers(0, 5, (10, 2)).tolist():
+        ties.add(x, y)
+    ga, gb = rng.integers(0, 5, 30), rng.integers(0, 5, 30)
+    fast = [ties.count_one(int(x), int(y)) for x, y in zip(ga, gb, strict=True)]
+    assert fast == ties.count(ga, gb).tolist()

@@ -38,11 +38,45 @@ def make_layout(context: Context) -> Any:
             )
             for kind in ids.DATA_KINDS
         ]
+        options = dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        dbc.Label("Column mapping (optional, JSON or CSV)"),
+                        dcc.Upload(
+                            id=ids.DATA_MAPPING,
+                            children=html.Div(
+                                ["Mapping file", html.Br(), html.Small("drop or click")]
+                            ),
+                            style={
+                                "border": "1px dashed #888",
+                                "padding": "12px",
+                                "textAlign": "center",
+                            },
+                        ),
+                    ],
+                    md=4,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label("Leader rule (optional, overrides the mapping's)"),
+                        dbc.Input(
+                            id=ids.DATA_LEADER_RULE,
+                            type="text",
+                            placeholder="e.g. level>=7",
+                        ),
+                    ],
+                    md=4,
+                ),
+            ],
+            className="mb-2",
+        )
         return html.Div(
             [
                 html.H2("Data"),
                 html.P("Upload files, check the validation report, then store them in one step."),
                 dbc.Row(boxes, className="mb-2"),
+                options,
                 html.Div(id=ids.DATA_FILES, className="text-muted"),
                 dbc.Button(
                     "Validate",
@@ -78,9 +112,11 @@ def register(app: dash.Dash, context: Context) -> None:
     @app.callback(
         Output(ids.DATA_FILES, "children"),
         [Input(ids.upload(kind), "filename") for kind in ids.DATA_KINDS],
+        Input(ids.DATA_MAPPING, "filename"),
     )
     def list_files(*names: str | None) -> str:
-        chosen = [f"{LABELS[k]}: {n}" for k, n in zip(ids.DATA_KINDS, names, strict=True) if n]
+        labels = [*(LABELS[k] for k in ids.DATA_KINDS), "Mapping"]
+        chosen = [f"{label}: {n}" for label, n in zip(labels, names, strict=True) if n]
         return "; ".join(chosen) or "no file chosen"
 
     @app.callback(
@@ -89,19 +125,35 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.DATA_CONFIRM, "disabled"),
         Output(ids.DATA_ALERT, "children"),
         Input(ids.DATA_VALIDATE, "n_clicks"),
+        State(ids.DATA_MAPPING, "filename"),
+        State(ids.DATA_MAPPING, "contents"),
+        State(ids.DATA_LEADER_RULE, "value"),
         *upload_names,
         *upload_contents,
         prevent_initial_call=True,
     )
     @safely(4)
-    def validate(_: int, *states: Any) -> tuple[Any, ...]:
+    def validate(
+        _: int,
+        mapping_name: str | None,
+        mapping_contents: str | None,
+        leader_rule: str | None,
+        *states: Any,
+    ) -> tuple[Any, ...]:
         names, contents = states[: len(ids.DATA_KINDS)], states[len(ids.DATA_KINDS) :]
         files = {
             kind: (str(name), decode_upload(content))
             for kind, name, content in zip(ids.DATA_KINDS, names, contents, strict=True)
             if name and content
         }
-        checked = services.validate_upload(context.current_user(), files)
+        mapping = (
+            (str(mapping_name), decode_upload(mapping_contents))
+            if mapping_name and mapping_contents
+            else None
+        )
+        checked = services.validate_upload(
+            context.current_user(), files, mapping=mapping, leader_rule=leader_rule
+        )
         rows = figures.report_rows(checked["report"])
         report = html.Div(
             [

@@ -1,4 +1,5 @@
-"""Programme: current and past pairs and sponsorships, and coverage by group."""
+"""Programme: current and past pairs and sponsorships, coverage by group, and before/after
+across snapshots (each programme start date against now)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,24 @@ def make_layout(context: Context) -> Any:
                 ),
                 html.Div(id=ids.PROGRAMME_ALERT),
                 dcc.Graph(id=ids.PROGRAMME_COVERAGE),
+                html.H4("Before and after, by group"),
+                html.P(
+                    "Each programme start date (the latest four) against now; groups with "
+                    "fewer people than the privacy threshold are left out.",
+                    className="text-muted",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(dcc.Graph(id=ids.PROGRAMME_HISTORY), md=6),
+                        dbc.Col(dcc.Graph(id=f"{ids.PROGRAMME_HISTORY}-exposure"), md=6),
+                    ]
+                ),
+                dag.AgGrid(
+                    id=ids.PROGRAMME_HISTORY_GRID,
+                    rowData=[],
+                    columnDefs=[],
+                    style={"height": "250px"},
+                ),
                 html.Div(
                     [
                         html.H4("Pairs and sponsorships"),
@@ -60,7 +79,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Input(ids.PROGRAMME_GROUP_BY, "value"),
     )
     @safely(4)
-    def update_programme(group_by: str | None) -> tuple[Any, ...]:
+    def update_programme_pairs(group_by: str | None) -> tuple[Any, ...]:
         result = context.services.programme(context.current_user(), group_by or "department")
         pairs = result["pairs"]
         if pairs is None:
@@ -69,4 +88,25 @@ def register(app: dash.Dash, context: Context) -> None:
             figures.coverage_figure(result["coverage"]),
             figures.grid_rows(pairs),
             figures.grid_columns(pairs),
+        )
+
+    @app.callback(
+        Output(ids.PROGRAMME_HISTORY, "figure"),
+        Output(f"{ids.PROGRAMME_HISTORY}-exposure", "figure"),
+        Output(ids.PROGRAMME_HISTORY_GRID, "rowData"),
+        Output(ids.PROGRAMME_HISTORY_GRID, "columnDefs"),
+        Output(ids.PROGRAMME_ALERT, "children", allow_duplicate=True),
+        Input(ids.PROGRAMME_GROUP_BY, "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    @safely(5)
+    def update_history(group_by: str | None) -> tuple[Any, ...]:
+        history = context.services.programme_history(
+            context.current_user(), group_by or "department"
+        )
+        return (
+            figures.programme_history_figure(history, "coverage"),
+            figures.programme_history_figure(history, "share_within_2_hops"),
+            figures.grid_rows(history),
+            figures.grid_columns(history),
         )

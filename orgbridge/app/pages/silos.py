@@ -84,6 +84,19 @@ def map_controls(context: Context, prefix: str = "") -> Any:
                 ],
                 md=1,
             ),
+            dbc.Col(
+                [
+                    dbc.Label("Find on the map"),
+                    dbc.Input(
+                        id=ids.MAP_SEARCH,
+                        type="search",
+                        debounce=True,
+                        placeholder="a group or a person" if people else "a group",
+                    ),
+                    html.Small(id=ids.MAP_SEARCH_NOTE, className="text-muted"),
+                ],
+                md=3,
+            ),
         ],
         className="mb-2",
     )
@@ -104,13 +117,16 @@ def make_layout(context: Context) -> Any:
                 dbc.Button(
                     "Export CSV", id=ids.BROKER_EXPORT, size="sm", className="mb-1", n_clicks=0
                 ),
-                dag.AgGrid(
-                    id=ids.BROKER_GRID,
-                    rowData=[],
-                    columnDefs=[],
-                    dashGridOptions=grid_options,
-                    csvExportParams={"fileName": "orgbridge-brokers.csv"},
-                    style={"height": "300px"},
+                dcc.Loading(
+                    dag.AgGrid(
+                        id=ids.BROKER_GRID,
+                        rowData=[],
+                        columnDefs=[],
+                        dashGridOptions=grid_options,
+                        csvExportParams={"fileName": "orgbridge-brokers.csv"},
+                        style={"height": "300px"},
+                    ),
+                    overlay_style={"visibility": "visible", "opacity": 0.5},
                 ),
             ],
             style={} if people else {"display": "none"},
@@ -139,6 +155,8 @@ def make_layout(context: Context) -> Any:
                     ]
                 ),
                 html.Div(id=ids.SILO_ALERT),
+                html.Div(id=ids.SILO_STATUS, className="text-muted"),
+                dcc.Interval(id=ids.SILO_STATUS_POLL, interval=1500, n_intervals=0),
                 html.Div(id=ids.SILO_SUMMARY, className="mt-2"),
                 dbc.Row(
                     [
@@ -147,7 +165,7 @@ def make_layout(context: Context) -> Any:
                     ]
                 ),
                 html.H4("Informal communities against the groups"),
-                html.Div(id=ids.SILO_COMMUNITIES),
+                dcc.Loading(html.Div(id=ids.SILO_COMMUNITIES)),
                 brokers,
                 html.H4("Single points of bridging"),
                 dag.AgGrid(
@@ -194,14 +212,62 @@ def _legend(view: Any) -> Any:
     )
 
 
+def status_text(status: dict[str, Any]) -> tuple[str, bool]:
+    """The precompute banner and whether to stop polling.
+
+    Example
+    -------
+    >>> status_text({"running": True, "done": 3, "total": 12, "step": "constraint", "error": None})
+    ('Computing the standard analysis… 3 of 12 done (now: constraint)', False)
+    >>> status_text({"running": False, "done": 12, "total": 12, "step": None, "error": None})
+    ('', True)
+    """
+    if status.get("running"):
+        step = f" (now: {status['step']})" if status.get("step") else ""
+        return (
+            f"Computing the standard analysis… {status.get('done', 0)} of "
+            f"{status.get('total', 0)} done{step}",
+            False,
+        )
+    error = status.get("error")
+    return (f"Part of the analysis could not be computed: {error}" if error else ""), True
+
+
+def communities_block(found: dict[str, Any], group_by: str) -> Any:
+    """The communities section: a sentence and the community x group crosstab."""
+    if "error" in found:
+        return html.P(found["error"])
+    return html.Div(
+        [
+            html.P(
+                f"{found['count']} communities; agreement with {group_by}: NMI "
+                f"{figures.format_value(found['nmi'], 'plain')}, "
+                f"ARI {figures.format_value(found['ari'], 'plain')}"
+            ),
+            dcc.Graph(
+                figure=figures.matrix_figure(
+                    found["crosstab"], title="People per community and group"
+                )
+            ),
+        ]
+    )
+
+
 def register(app: dash.Dash, context: Context) -> None:
     dash.register_page(__name__, path="/silos", name="Silos", order=1, layout=make_layout(context))  # type: ignore[no-untyped-call]
     services = context.services
 
     @app.callback(
+        Output(ids.SILO_STATUS, "children"),
+        Output(ids.SILO_STATUS_POLL, "disabled"),
+        Input(ids.SILO_STATUS_POLL, "n_intervals"),
+    )
+    def precompute_status(_: int) -> tuple[Any, bool]:
+        return status_text(services.precompute_status())
+
+    @app.callback(
         Output(ids.SILO_HEATMAP, "figure"),
         Output(ids.SILO_EI, "figure"),
-        Output(ids.SILO_COMMUNITIES, "children"),
         Output(ids.SILO_SUMMARY, "children"),
         Output(ids.BRIDGING_GRID, "rowData"),
         Output(ids.BRIDGING_GRID, "columnDefs"),
@@ -209,7 +275,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Input(ids.SILO_GROUP_BY, "value"),
         Input(ids.SILO_MATRIX_VALUE, "value"),
     )
-    @safely(7)
+    @safely(6)
     def update_silos(group_by: str | None, value: str) -> tuple[Any, ...]:
         user = context.current_user()
         result = services.silos(user, group_by or "department")
@@ -218,24 +284,6 @@ def register(app: dash.Dash, context: Context) -> None:
         heatmap = figures.matrix_figure(
             matrix, title=f"Ties between groups ({value})", suppressed=result["suppressed"]
         )
-        found = result["communities"]
-        if "error" in found:
-            communities: Any = html.P(found["error"])
-        else:
-            communities = html.Div(
-                [
-                    html.P(
-                        f"{found['count']} communities; agreement with {group_by}: NMI "
-                        f"{figures.format_value(found['nmi'], 'plain')}, "
-                        f"ARI {figures.format_value(found['ari'], 'plain')}"
-                    ),
-                    dcc.Graph(
-                        figure=figures.matrix_figure(
-                            found["crosstab"], title="People per community and group"
-                        )
-                    ),
-                ]
-            )
         summary = (
             f"Whole-network E-I {figures.format_value(result['ei_index'], 'signed')} "
             f"(random mixing {figures.format_value(result['ei_baseline'], 'signed')}); "
@@ -244,11 +292,21 @@ def register(app: dash.Dash, context: Context) -> None:
         return (
             heatmap,
             figures.ei_figure(result["ei"]),
-            communities,
             summary,
             figures.grid_rows(bridging),
             figures.grid_columns(bridging),
         )
+
+    @app.callback(
+        Output(ids.SILO_COMMUNITIES, "children"),
+        Output(ids.SILO_ALERT, "children", allow_duplicate=True),
+        Input(ids.SILO_GROUP_BY, "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    @safely(2)
+    def update_communities(group_by: str | None) -> Any:
+        found = services.communities(context.current_user(), group_by or "department")
+        return communities_block(found, group_by or "department")
 
     @app.callback(
         Output(ids.BROKER_GRID, "rowData"),
@@ -343,6 +401,23 @@ def register(app: dash.Dash, context: Context) -> None:
             shown.note or f"{shown.shown:,} nodes",
             _legend(shown),
         )
+
+    @app.callback(
+        Output(ids.MAP, "stylesheet", allow_duplicate=True),
+        Output(ids.MAP_SEARCH_NOTE, "children"),
+        Input(ids.MAP_SEARCH, "value"),
+        Input(ids.MAP, "elements"),
+        State(ids.MAP, "stylesheet"),
+        prevent_initial_call=True,
+    )
+    def search_map(
+        query: str | None, elements: list[dict[str, Any]] | None, stylesheet: Any
+    ) -> tuple[Any, str]:
+        try:
+            found = services.map_search(context.current_user(), elements, query)
+        except OrgbridgeError as error:
+            return no_update, str(error)
+        return figures.highlight_stylesheet(stylesheet, found["matches"]), found["note"]
 
     @app.callback(
         Output(ids.MAP, "generateImage"),
