@@ -138,7 +138,49 @@ def parse_staff(
     report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     canonical = [c for c in (*PEOPLE_COLUMNS, "level_label") if c in out.columns]
     extras = [c for c in out.columns if c not in canonical]
+    special = _with_detected_special(extras, special, report)
     return ParsedPeople(out[canonical + extras], report, special, tuple(order), rule_text)
+
+
+#: Column names treated as special-category data even when the mapping does not declare them
+#: (GDPR art. 9 categories, plus gender and age as protected characteristics): privacy by default.
+SPECIAL_NAMES = frozenset(
+    {
+        "gender", "sex", "ethnicity", "ethnic_origin", "race", "religion", "belief",
+        "disability", "health", "sexual_orientation", "orientation", "trade_union",
+        "union_membership", "political_opinion", "pregnancy", "marital_status", "age",
+        "date_of_birth", "birth_date", "nationality",
+    }
+)  # fmt: skip
+
+
+def _with_detected_special(
+    columns: Sequence[str], declared: tuple[str, ...], report: FileReport
+) -> tuple[str, ...]:
+    """Declared special-category columns (matched to the file's own header, ignoring case)
+    plus any column whose name is a known special category."""
+
+    def key(name: str) -> str:
+        return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+    by_key = {key(c): str(c) for c in columns}
+    resolved = [by_key.get(key(name), name) for name in declared]
+    declared_keys = {key(name) for name in declared}
+    for column in columns:
+        if key(column) in SPECIAL_NAMES and key(column) not in declared_keys:
+            resolved.append(str(column))
+            report.problems.append(
+                Problem(
+                    report.file,
+                    None,
+                    str(column),
+                    "looks like special-category data: it is kept for aggregates over groups"
+                    " of at least the privacy threshold only, and never exported (declare it"
+                    " under special_category in the mapping file to silence this)",
+                    "warning",
+                )
+            )
+    return tuple(dict.fromkeys(resolved))
 
 
 def _settings(

@@ -277,8 +277,19 @@ def test_json_mapping_file(tmp_path: Path) -> None:
     assert people["manager_id"].tolist()[1:] == ["w1", "w2"]
     assert people["level"].tolist() == [3, 2, 1]
     assert people["is_leader"].tolist() == [True, False, False]
-    assert parsed.special == ("gender",)
+    assert parsed.special == ("Gender",)  # the declared name, matched to the file's header
     assert parsed.leader_rule == "level>=3"
+    assert not any("special-category" in p.message for p in parsed.report.problems)
+
+
+def test_known_special_category_columns_are_special_by_default() -> None:
+    parsed = parse_staff(
+        pd.DataFrame({"person_id": ["a", "b"], "Ethnicity": ["x", "y"], "team": ["t", "t"]}),
+        file="s.csv",
+    )
+    assert parsed.special == ("Ethnicity",)
+    warning = next(p for p in parsed.report.problems if p.column == "Ethnicity")
+    assert warning.severity == "warning" and "never exported" in warning.message
 
 
 def test_csv_mapping_file(tmp_path: Path) -> None:
