@@ -4,9 +4,10 @@ Three measurements in one run, every ratio against a baseline timed in the same 
 
 1. ``orgbridge.metrics.analyze`` of a synthetic 100,000-person organisation with about
    1,000,000 collaboration ties (cached CSV files from :mod:`bench.synthetic_data`, loaded with
-   ``prepare_import``; loading is timed apart). Betweenness is sampled (64 sources) and the
-   estimate's standard error comes from the result. Then each metric function alone on the
-   same graph, after building the cached views (edge arrays, CSR adjacency, igraph) once.
+   ``prepare_import``; loading is timed apart). Betweenness is sampled (``analyze``'s default
+   number of sources) and the estimate's standard error comes from the result. Then each
+   metric function alone on the same graph, after building the cached views (edge arrays,
+   CSR adjacency, igraph) once.
    Goal (issue 3): analysis under 15 s.
 2. The same metrics "the plain networkx way" on a 10,000-person synthetic organisation, and
    orgbridge on the same ties. networkx's exact betweenness and constraint take tens of
@@ -234,7 +235,8 @@ def networkx_compare(
 
     def nx_ei() -> float:
         external = sum(department[u] != department[v] for u, v in G.edges())
-        return (2 * external - G.number_of_edges()) / G.number_of_edges()
+        total = G.number_of_edges()
+        return float((2 * external - total) / total)
 
     def nx_modularity() -> float:
         blocks: dict[str, set[str]] = {}
@@ -416,7 +418,8 @@ def viva_compare(
             "(it requires one); orgbridge compares communities with a single group"
         )
     parsed = clock(ob, "read_viva_p2p", lambda: read_viva_p2p(path))
-    graph = clock(ob, "build", lambda: OrgGraph.from_frames(parsed.people, parsed.ties))
+    people = parsed.people if parsed.people is not None else pd.DataFrame({"person_id": []})
+    graph = clock(ob, "build", lambda: OrgGraph.from_frames(people, parsed.ties))
     n, m = graph.n_people, graph.tie_counts().get("collaboration", 0)
     record.update(file=path.name, rows=len(data), people=n, ties=m)
     if "department" in graph.people.columns:

@@ -42,7 +42,6 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -64,7 +63,7 @@ from orgbridge.graph._neo4j_values import (
 )
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
-from orgbridge.graph._store import SCHEMA_VERSION
+from orgbridge.graph._store import SCHEMA_VERSION, ClosingStore
 
 __all__ = ["Neo4jStore", "relationship_type"]
 
@@ -103,7 +102,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Neo4jStore:
+class Neo4jStore(ClosingStore):
     """A Neo4j database holding one organisation; implements ``Store``.
 
     Open it with :meth:`connect`; use it as a context manager to close it.
@@ -236,17 +235,6 @@ class Neo4jStore:
     def close(self) -> None:
         """Release the connection."""
         self._driver.close()
-
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r}, database={self.database!r})"

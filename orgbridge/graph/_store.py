@@ -7,13 +7,14 @@ decisions and an audit log. Every write is one transaction: it happens whole or 
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from types import TracebackType
+from typing import Any, Protocol, Self, runtime_checkable
 
 import pandas as pd
 
 from orgbridge.graph._orggraph import OrgGraph
 
-__all__ = ["SCHEMA_VERSION", "Store"]
+__all__ = ["SCHEMA_VERSION", "ClosingStore", "Store"]
 
 #: Bump when the stored layout changes; a store refuses a newer version it cannot read.
 SCHEMA_VERSION = 1
@@ -75,3 +76,22 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+class ClosingStore:
+    """Mixin: a store used as a context manager closes itself on exit."""
+
+    def close(self) -> None:
+        """Release the connection."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import duckdb
@@ -41,7 +40,7 @@ from orgbridge.errors import SchemaVersionError, StoreError
 from orgbridge.graph._frames import decode_frame, encode_frame
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
-from orgbridge.graph._store import SCHEMA_VERSION
+from orgbridge.graph._store import SCHEMA_VERSION, ClosingStore
 
 __all__ = ["WORKSPACE_FILE", "Workspace"]
 
@@ -74,7 +73,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Workspace:
+class Workspace(ClosingStore):
     """A DuckDB workspace folder holding one organisation; implements ``Store``.
 
     Open it with :meth:`open`; use it as a context manager to close it.
@@ -161,17 +160,6 @@ class Workspace:
     def close(self) -> None:
         """Release the database file (the workspace can then be opened elsewhere)."""
         self._con.close()
-
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.folder)!r})"
