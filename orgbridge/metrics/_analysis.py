@@ -176,9 +176,10 @@ def analyze(
         "communities": _communities(results["communities"]),
         "bridging": _bridging(results["bridging"], results["ei"].table, min_group),
     }
-    if include_people:
+    document = _jsonable(document)
+    if include_people:  # already plain Python values: skip the per-value walk (100k+ rows)
         document["people"] = _people(graph, results)
-    return Analysis(document=_jsonable(document), results=results)
+    return Analysis(document=document, results=results)
 
 
 def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
@@ -302,8 +303,19 @@ def _people(graph: OrgGraph, results: dict[str, Result]) -> list[dict[str, Any]]
     frame["group"] = tied["group"].to_numpy()
     frame["groups_tied"] = tied["groups_tied"].to_numpy()
     frame["community"] = results["communities"].table["community"].to_numpy()
-    records: list[dict[str, Any]] = frame[list(PERSON_COLUMNS)].to_dict(orient="records")  # type: ignore[assignment]
-    return records
+    frame = frame[list(PERSON_COLUMNS)]
+    columns: dict[str, list[Any]] = {}
+    for name in PERSON_COLUMNS:  # Python scalars, None for missing and non-finite values
+        series = frame[name]
+        values = np.array(series.astype(object).to_numpy(), dtype=object, copy=True)
+        missing = np.array(series.isna().to_numpy(), dtype=bool, copy=True)
+        if series.dtype.kind == "f":
+            missing |= ~np.isfinite(series.to_numpy(dtype=np.float64))
+        values[missing] = None
+        columns[name] = values.tolist()
+    return [
+        dict(zip(PERSON_COLUMNS, row, strict=True)) for row in zip(*columns.values(), strict=True)
+    ]
 
 
 def _jsonable(value: Any) -> Any:
