@@ -118,14 +118,28 @@ def headline_rows(overview: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def _cell_labels(values: np.ndarray) -> np.ndarray:
+    """Whole counts with thousands separators (2,090); fractions to three significant digits.
+
+    Example
+    -------
+    >>> _cell_labels(np.array([[2090.0, 0.01234]])).tolist()
+    [['2,090', '0.0123']]
+    """
+    whole = np.isclose(values, np.round(values))
+    return np.where(
+        whole,
+        np.vectorize(lambda v: f"{round(v):,}")(values),
+        np.vectorize(lambda v: f"{v:.3g}")(values),
+    )
+
+
 def matrix_figure(
     matrix: pd.DataFrame, *, title: str, suppressed: list[str] | None = None
 ) -> go.Figure:
     """Heatmap of a group x group table; blank cells are labelled as suppressed."""
     values = matrix.to_numpy(dtype=float)
-    text = np.where(
-        np.isnan(values), "suppressed", np.vectorize(lambda v: f"{v:.3g}")(np.nan_to_num(values))
-    )
+    text = np.where(np.isnan(values), "suppressed", _cell_labels(np.nan_to_num(values)))
     figure = go.Figure(
         go.Heatmap(
             z=values,

@@ -188,7 +188,7 @@ def make_layout(context: Context) -> Any:
                     rowData=rows,
                     columnDefs=_grid_columns(rows),
                     getRowId="params.data.id",
-                    dashGridOptions={"rowSelection": "multiple"},
+                    dashGridOptions={"rowSelection": {"mode": "multiRow"}},
                     style={"height": "400px"},
                 ),
                 dcc.Graph(id=ids.REC_BEFORE_AFTER),

@@ -108,7 +108,7 @@ def make_layout(context: Context) -> Any:
         if blocked is not None:
             return blocked
         people = context.user_may("people")
-        grid_options = {"rowSelection": "single"}
+        grid_options = {"rowSelection": {"mode": "singleRow"}}
         # Always in the layout (callbacks need their outputs), hidden and left empty for
         # executives: the broker callback never asks the services for people on their behalf.
         brokers = html.Div(
