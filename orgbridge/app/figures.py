@@ -127,11 +127,12 @@ def _cell_labels(values: np.ndarray) -> np.ndarray:
     [['2,090', '0.0123']]
     """
     whole = np.isclose(values, np.round(values))
-    return np.where(
+    labels = np.where(
         whole,
         np.vectorize(lambda v: f"{round(v):,}")(values),
         np.vectorize(lambda v: f"{v:.3g}")(values),
     )
+    return np.asarray(labels, dtype=object)
 
 
 def matrix_figure(
