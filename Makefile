@@ -59,8 +59,10 @@ neo4j-start: neo4j-install
 neo4j-stop:
 	@if [ -x $(PY) ]; then $(PY) tools/neo4j_server.py stop; fi
 
-test: $(DEVSTAMP) system-deps neo4j-start
+# Lint first, so a lint failure never leaves a Neo4j server running.
+test: $(DEVSTAMP) system-deps
 	$(MAKE) lint
+	$(MAKE) neo4j-start
 	status=0; $(PY) -m pytest -q --doctest-modules orgbridge tests || status=$$?; \
 	$(MAKE) neo4j-stop; exit $$status
 

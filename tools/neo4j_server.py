@@ -320,6 +320,21 @@ def wait_ready(pid: int, timeout: float = READY_TIMEOUT_S) -> float:
     )
 
 
+def _check_port_free() -> None:
+    """Refuse to start when something else already listens on our Bolt port: readiness would
+    otherwise be judged on that other server."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        if probe.connect_ex(("127.0.0.1", port())) == 0:
+            raise Neo4jServerError(
+                f"port {port()} on 127.0.0.1 is already in use by a process this project did "
+                f"not start (no pid in {PID_FILE}); stop it, or set ORGBRIDGE_NEO4J_PORT to a "
+                "free port"
+            )
+
+
 def start() -> None:
     install()
     pid = running_pid()
@@ -329,6 +344,7 @@ def start() -> None:
         log(f"already running (pid {pid}), ready at {uri()} (checked in {took:.1f}s)")
         return
     PID_FILE.unlink(missing_ok=True)
+    _check_port_free()
     write_conf()
     _set_initial_password()
     heap_min = os.environ.get("ORGBRIDGE_NEO4J_HEAP_MIN", "512m")
