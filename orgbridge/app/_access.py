@@ -1,0 +1,87 @@
+"""Who may do what: the permission table, the guard decorator and analysts' pseudonyms."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from orgbridge.app.auth import User
+from orgbridge.errors import AccessDenied
+
+__all__ = ["PERMISSIONS", "check_access", "pseudonym", "requires"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+
+_EVERYONE = frozenset({"admin", "analyst", "coordinator", "executive"})
+#: Which roles may do what. Checked on the server for every call.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "aggregates": _EVERYONE,
+    "people": frozenset({"admin", "analyst", "coordinator"}),
+    "names": frozenset({"admin", "coordinator"}),
+    "recommend": frozenset({"admin", "coordinator"}),
+    "data": frozenset({"admin"}),
+}
+_WHAT = {
+    "aggregates": "see this page",
+    "people": "see person-level data",
+    "names": "see named people",
+    "recommend": "run the recommender or record decisions",
+    "data": "load data",
+}
+
+
+def check_access(user: User | None, permission: str) -> User:
+    """Return ``user`` if its role has ``permission``, else raise AccessDenied."""
+    if user is None:
+        raise AccessDenied("please log in")
+    if user.role not in PERMISSIONS[permission]:
+        raise AccessDenied(f"the {user.role} role may not {_WHAT[permission]}")
+    return user
+
+
+def requires(
+    permission: str,
+) -> Callable[
+    [Callable[Concatenate[S, User | None, P], R]], Callable[Concatenate[S, User | None, P], R]
+]:
+    """Decorate a Services method so it checks the caller's role before running."""
+
+    def decorate(
+        method: Callable[Concatenate[S, User | None, P], R],
+    ) -> Callable[Concatenate[S, User | None, P], R]:
+        @functools.wraps(method)
+        def guarded(self: S, user: User | None, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            check_access(user, permission)
+            return method(self, user, *args, **kwargs)
+
+        guarded.permission = permission  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def pseudonym(person_ids: pd.Index | np.ndarray | list[str], key: bytes) -> np.ndarray:
+    """Stable pseudonyms ``P-xxxxxxxx`` (keyed hash of each person_id).
+
+    Example
+    -------
+    >>> pseudonym(["a", "b"], b"k").tolist() == pseudonym(["a", "b"], b"k").tolist()
+    True
+    >>> str(pseudonym(["a"], b"k")[0]).startswith("P-")
+    True
+    """
+    return np.array(
+        [
+            "P-" + hmac.new(key, str(pid).encode(), hashlib.sha256).hexdigest()[:8]
+            for pid in person_ids
+        ],
+        dtype=object,
+    )

@@ -1,0 +1,545 @@
+"""The shared core of the app's services: the graph, the analysis cache, labels, suppression."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
+from orgbridge.app._cache import AnalysisCache, Offloader
+from orgbridge.app.auth import User
+from orgbridge.app.network import NetworkView
+from orgbridge.errors import OrgbridgeError, ParameterError
+from orgbridge.graph import OrgGraph
+from orgbridge.graph._store import Store
+from orgbridge.metrics._privacy import (
+    DEFAULT_MIN_GROUP,
+    check_min_group,
+    suppress_small_groups,
+)
+
+__all__ = ["GROUP_METRICS", "OBJECTIVES", "PERSON_METRICS", "ServicesBase"]
+
+#: Attributes never shown next to a person (identifying, or ids of other people).
+_HIDDEN_ATTRIBUTES = frozenset({"person_id", "name", "manager_id", "email"})
+#: Person metrics the map can colour or size by.
+PERSON_METRICS = ("degree", "exposure", "hops_to_leader", "groups_tied")
+#: Group metrics the group-level map can colour by.
+GROUP_METRICS = ("size", "ei_index", "ei_difference", "mean_exposure", "share_within_2_hops")
+PROGRAMME_LAYERS = ("mentoring", "sponsorship")
+
+
+#: Run kinds ("pairs") as decision kinds ("pair").
+_KINDS = {"pairs": "pair", "sponsorships": "sponsorship"}
+
+
+def _library(package: str, name: str) -> Callable[..., Any] | None:
+    """A function of the public library API, or None while it is not written yet."""
+    import importlib
+
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        return None
+    found = getattr(module, name, None)
+    return found if callable(found) else None
+
+
+def _metric(name: str) -> Callable[..., Any]:
+    found = _library("orgbridge.metrics", name)
+    if found is None:  # the equity and exposure modules are not exported yet everywhere
+        for module in ("_exposure", "_equity"):
+            found = _library(f"orgbridge.metrics.{module}", name)
+            if found is not None:
+                break
+    if found is None:
+        raise OrgbridgeError(f"this build of orgbridge has no metric {name!r}")
+    return found
+
+
+class ServicesBase:
+    """State every service shares: the store, the loaded graph, the analysis cache (see
+    :class:`~orgbridge.app.services.Services` for the parameters)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        min_group: int = DEFAULT_MIN_GROUP,
+        pseudonym_key: bytes = b"orgbridge",
+        scratch: Path | None = None,
+        offload_above: int = 20_000,
+    ) -> None:
+        self.store = store
+        self.min_group = check_min_group(min_group)
+        self._key = pseudonym_key
+        self._scratch = scratch
+        self._lock = threading.RLock()
+        self._graph: OrgGraph | None = None
+        self._cache = AnalysisCache()
+        self._offload = Offloader(offload_above)
+        self._staged: dict[str, Any] = {}
+        self._precompute: threading.Thread | None = None
+        self._status: dict[str, Any] = {
+            "running": False,
+            "done": 0,
+            "total": 0,
+            "step": None,
+            "error": None,
+        }
+
+    def graph(self) -> OrgGraph:
+        """The stored organisation (loaded once, reloaded after an import)."""
+        with self._lock:
+            if self._graph is None:
+                self._graph = self.store.load_graph()
+            return self._graph
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        return self._cache.get(key, compute)
+
+    def _reset(self) -> None:
+        with self._lock:
+            self._graph = None
+            self._cache.clear()
+
+    def default_group_by(self) -> str:
+        """The grouping pages open with: department, else the first groupable attribute."""
+        people = self.graph().people
+        for column in ("department", "division", "level", "location"):
+            if column in people.columns:
+                return column
+        return "department"
+
+    def _group_network(self, group_by: str, colour_by: str, size_by: str) -> NetworkView:
+        """The group-level map (provided by SilosServices; precomputed with the analysis)."""
+        raise NotImplementedError
+
+    def analysis_steps(self, group_by: str) -> list[tuple[str, Callable[[], Any]]]:
+        """The standard analysis of one grouping, cheapest first, as ``(label, compute)``."""
+        return [
+            ("exposure", self._exposure),
+            ("equity", lambda: self._equity(group_by)),
+            ("E-I index", lambda: self._ei(group_by)),
+            ("group ties", lambda: self._group_ties(group_by)),
+            ("modularity", lambda: self._modularity(group_by)),
+            ("groups tied", lambda: self._groups_tied(group_by)),
+            ("bridging points", lambda: self._bridging(group_by)),
+            ("previous snapshot", lambda: self._previous_headlines(group_by)),
+            # also warms up the layout's imports (igraph pulls in matplotlib: seconds, once)
+            ("group map", lambda: self._group_network(group_by, "group", "size")),
+            ("constraint", self._constraint),
+            ("effective size", self._effective_size),
+            ("communities", lambda: self._communities(group_by)),
+            ("betweenness", self._betweenness),
+        ]
+
+    def precompute(self, group_by: str | None = None) -> dict[str, Any]:
+        """Compute the standard analysis into the shared cache, now; return the status.
+
+        Stops early (without error) when the organisation is replaced meanwhile. An error of
+        one step is recorded in the status and the other steps still run.
+        """
+        generation = self._cache.generation
+        group_by = group_by or self.default_group_by()
+        steps = self.analysis_steps(group_by)
+        with self._lock:
+            self._status = {
+                "running": True,
+                "done": 0,
+                "total": len(steps),
+                "step": None,
+                "error": None,
+            }
+        try:
+            for label, compute in steps:
+                if self._cache.generation != generation:
+                    break
+                with self._lock:
+                    self._status["step"] = label
+                try:
+                    compute()
+                except OrgbridgeError as error:
+                    with self._lock:
+                        self._status["error"] = f"{label}: {error}"
+                with self._lock:
+                    self._status["done"] += 1
+        finally:
+            with self._lock:
+                if self._cache.generation == generation:
+                    self._status["running"] = False
+                    self._status["step"] = None
+        return self.precompute_status()
+
+    def start_precompute(self, group_by: str | None = None) -> threading.Thread:
+        """Run :meth:`precompute` in a background (daemon) thread and return the thread."""
+        thread = threading.Thread(
+            target=self._precompute_quietly, args=(group_by,), name="orgbridge-precompute"
+        )
+        thread.daemon = True
+        with self._lock:
+            self._status = {**self._status, "running": True, "done": 0, "step": "loading"}
+            self._precompute = thread
+        thread.start()
+        return thread
+
+    def _precompute_quietly(self, group_by: str | None) -> None:
+        try:
+            self.precompute(group_by)
+        except BaseException as error:  # nobody to raise to; pages compute on demand instead
+            # (BaseException: a test server's stop() may inject SystemExit into a thread)
+            with self._lock:
+                self._status = {
+                    **self._status,
+                    "running": False,
+                    "error": f"{type(error).__name__}: {error}",
+                }
+
+    def precompute_status(self) -> dict[str, Any]:
+        """``{running, done, total, step, error}`` of the latest precompute."""
+        with self._lock:
+            return dict(self._status)
+
+    def close(self) -> None:
+        """Stop the metrics worker process (if one was started)."""
+        self._offload.close()
+
+    def _exposure(self) -> Any:
+        return self._cached(("exposure",), lambda: _metric("exposure")(self.graph()))
+
+    def _equity(self, group_by: str) -> Any:
+        return self._cached(
+            ("equity", group_by),
+            lambda: _metric("exposure_equity")(
+                self.graph(),
+                group_by=group_by,
+                min_group=self.min_group,
+                per_person=self._exposure(),
+            ),
+        )
+
+    def _ei(self, group_by: str) -> Any:
+        return self._cached(
+            ("ei", group_by), lambda: _metric("ei_index")(self.graph(), group_by=group_by)
+        )
+
+    def _group_ties(self, group_by: str) -> Any:
+        return self._cached(
+            ("group_ties", group_by),
+            lambda: _metric("group_ties")(self.graph(), group_by=group_by),
+        )
+
+    def _modularity(self, group_by: str) -> Any:
+        return self._cached(
+            ("modularity", group_by),
+            lambda: _metric("modularity")(self.graph(), group_by=group_by),
+        )
+
+    def _groups_tied(self, group_by: str) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("groups_tied", group_by),
+            lambda: _metric("groups_tied")(self.graph(), group_by=group_by).table,
+        )
+        return table
+
+    def _bridging(self, group_by: str) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("bridging", group_by),
+            lambda: _metric("bridging_points")(self.graph(), group_by=group_by).table,
+        )
+        return table
+
+    def _constraint(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("constraint",), lambda: self._offload.run("constraint", self.graph()).table
+        )
+        return table
+
+    def _effective_size(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("effective_size",), lambda: self._offload.run("effective_size", self.graph()).table
+        )
+        return table
+
+    def _betweenness(self) -> pd.DataFrame:
+        table: pd.DataFrame = self._cached(
+            ("betweenness",), lambda: self._offload.run("betweenness", self.graph()).table
+        )
+        return table
+
+    def _communities(self, group_by: str) -> Any:
+        return self._cached(
+            ("communities", group_by),
+            lambda: self._offload.run("communities", self.graph(), group_by=group_by, seed=0),
+        )
+
+    def _grouping(self, group_by: str) -> Any:
+        return self._cached(
+            ("grouping", group_by), lambda: _metric("grouping")(self.graph(), group_by)
+        )
+
+    def _group_labels(self, group_by: str) -> np.ndarray:
+        labels: np.ndarray = self._cached(
+            ("group_labels", group_by), lambda: self._grouping(group_by).label_array()
+        )
+        return labels
+
+    def _sizes(self, group_by: str) -> pd.Series:
+        groups = self._grouping(group_by)
+        return pd.Series(groups.sizes, index=list(groups.labels))
+
+    def _labels(self, user: User, positions: np.ndarray) -> np.ndarray:
+        """What a person is called for this user: name (or id), or a pseudonym."""
+        graph = self.graph()
+        if user.role in PERMISSIONS["names"]:
+            ids = graph.ids.to_numpy()[positions].astype(object)
+            if "name" in graph.people.columns:
+                names = graph.people["name"].to_numpy()[positions]
+                labelled: np.ndarray = np.where(pd.notna(names), names, ids).astype(object)
+                return labelled
+            return np.asarray(ids)
+        check_access(user, "people")
+        return np.asarray(self._public_ids(user)[positions])
+
+    def _public_ids(self, user: User) -> np.ndarray:
+        """The id of every person as this user may see it (person_id, or a pseudonym)."""
+        check_access(user, "people")
+        graph = self.graph()
+        if user.role in PERMISSIONS["names"]:
+            return graph.ids.to_numpy().astype(object)
+        result: np.ndarray = self._cached(("pseudonyms",), lambda: pseudonym(graph.ids, self._key))
+        return result
+
+    def _position(self, user: User, public_id: str) -> int:
+        ids = self._public_ids(user)
+        found = np.flatnonzero(ids == public_id)
+        if len(found) == 0:
+            raise ParameterError(f"no person {public_id!r}")
+        return int(found[0])
+
+    def _suppress(self, table: pd.DataFrame, size_column: str = "size") -> pd.DataFrame:
+        keep = [c for c in ("group", "group_a", "group_b") if c in table.columns]
+        return suppress_small_groups(
+            table, size_column=size_column, min_group=self.min_group, keep_columns=keep
+        )
+
+    @requires("aggregates")
+    def group_attributes(self, user: User | None) -> list[str]:
+        """People attributes a page can group by (never names or ids)."""
+        people = self.graph().people
+        preferred = [c for c in ("department", "division", "level", "location") if c in people]
+        others = [
+            str(c)
+            for c in people.columns
+            if c not in preferred
+            and c not in _HIDDEN_ATTRIBUTES
+            and c not in ("is_leader", "opt_in", "capacity", "start_date")
+            and people[c].nunique(dropna=True) <= 200
+        ]
+        return preferred + sorted(others)
+
+    @requires("aggregates")
+    def group_values(self, user: User | None, group_by: str) -> list[str]:
+        """Groups of an attribute that are at or above the privacy threshold."""
+        sizes = self._sizes(group_by)
+        return [str(g) for g, n in sizes.items() if n >= self.min_group]
+
+    @requires("people")
+    def people_options(
+        self, user: User | None, query: str = "", limit: int = 50
+    ) -> list[dict[str, str]]:
+        """People matching ``query`` (by label) as dropdown options, labelled for this user."""
+        assert user is not None
+        ids = self._public_ids(user)
+        labels = self._labels(user, np.arange(len(ids)))
+        text = pd.Series(labels.astype(str))
+        hits = (
+            np.flatnonzero(text.str.contains(query, case=False, regex=False))
+            if query
+            else np.arange(min(limit, len(ids)))
+        )
+        return [{"label": str(labels[i]), "value": str(ids[i])} for i in hits[:limit]]
+
+    @requires("aggregates")
+    def overview(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
+        """Headline figures, each with its previous-snapshot value when there is one.
+
+        Returns ``{"figures": [{key, label, value, baseline, previous, note}], "notes": [...]}``.
+        """
+        current = self._cached(
+            ("headlines", group_by), lambda: self._headlines(self.graph(), group_by, cached=True)
+        )
+        previous = self._previous_headlines(group_by)
+        figures = []
+        for key, item in current.items():
+            item = dict(item)
+            item["previous"] = previous.get(key, {}).get("value") if previous else None
+            figures.append(item)
+        notes = (
+            [] if previous else ["no previous snapshot yet: changes appear after a second import"]
+        )
+        return {"figures": figures, "notes": notes, "people": self.graph().n_people}
+
+    def _headlines(
+        self, graph: OrgGraph, group_by: str, *, cached: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The headline figures of ``graph``; ``cached`` when it is the stored organisation
+        (then the shared results are used instead of computing them again)."""
+        out: dict[str, dict[str, Any]] = {}
+        found: dict[str, Any] = {}
+
+        def add(key: str, label: str, compute: Callable[[], tuple[Any, Any]], fmt: str) -> None:
+            try:
+                value, baseline = compute()
+                note = None
+            except OrgbridgeError as error:
+                value, baseline, note = None, None, str(error)
+            out[key] = {
+                "key": key,
+                "label": label,
+                "value": _number(value),
+                "baseline": _number(baseline),
+                "format": fmt,
+                "note": note,
+            }
+
+        def ei() -> tuple[Any, Any]:
+            r = self._ei(group_by) if cached else _metric("ei_index")(graph, group_by=group_by)
+            return r["ei_index"], r["ei_baseline"]
+
+        def modularity() -> tuple[Any, Any]:
+            r = (
+                self._modularity(group_by)
+                if cached
+                else _metric("modularity")(graph, group_by=group_by)
+            )
+            return r["modularity"], None
+
+        def equity() -> Any:
+            if cached:
+                return self._equity(group_by)
+            if "equity" not in found:
+                found["equity"] = _metric("exposure_equity")(
+                    graph, group_by=group_by, min_group=self.min_group
+                )
+            return found["equity"]
+
+        add("ei_index", f"E-I index ({group_by})", ei, "signed")
+        add("modularity", f"Modularity ({group_by})", modularity, "plain")
+        add(
+            "within_2_hops",
+            "Within 2 hops of a leader",
+            lambda: (equity()["share_within_2_hops"], None),
+            "percent",
+        )
+        add(
+            "equity_gap",
+            f"Exposure gap between {group_by}s",
+            lambda: (equity()["gap_share_within_2_hops"], None),
+            "percent",
+        )
+        add("coverage", "Programme coverage", lambda: (_coverage(graph), None), "percent")
+        return out
+
+    def _previous_headlines(self, group_by: str) -> dict[str, dict[str, Any]]:
+        try:
+            with self._lock:
+                log = self.store.import_log()
+        except (OrgbridgeError, AttributeError, NotImplementedError):
+            return {}
+        if len(log) < 2 or "at" not in log.columns:
+            return {}
+        previous_at = pd.Timestamp(log["at"].sort_values().iloc[-2])
+        if previous_at.tzinfo is not None:
+            previous_at = previous_at.tz_convert(None)
+        key = ("previous", group_by, str(previous_at))
+        return dict(
+            self._cached(key, lambda: self._headlines(self.graph().snapshot(previous_at), group_by))
+        )
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+#: The recommender's objective presets (``orgbridge.recommend.PRESETS``).
+OBJECTIVES = ("balanced", "exposure", "silo")
+
+
+def _constraints(
+    graph: OrgGraph,
+    cohort: str,
+    different_department: bool,
+    max_level_gap: int | None,
+    decided: dict[str, list[tuple[str, str]]],
+) -> Any:
+    """The recommender's hard constraints from the page's choices and the stored decisions."""
+    people = graph.people
+    settings: dict[str, Any] = {
+        "cross_department": bool(different_department),
+        "locked": tuple(decided.get("lock", [])),
+        "declined": tuple(decided.get("decline", [])),
+    }
+    if max_level_gap is not None:
+        settings["max_level_gap"] = float(max_level_gap)
+    if cohort.startswith("department=") and "department" in people.columns:
+        dept = cohort.split("=", 1)[1]
+        chosen = people["department"].astype(str) == dept
+        if "opt_in" in people.columns:
+            chosen &= people["opt_in"].fillna(False).astype(bool)
+        settings["cohort"] = tuple(people.loc[chosen, "person_id"].astype(str))
+    factory = _library("orgbridge.recommend", "Constraints")
+    if factory is None:
+        raise OrgbridgeError("this build of orgbridge has no recommender constraints")
+    return factory(**settings)
+
+
+def _parameters_of(function: Callable[..., Any]) -> set[str]:
+    import inspect
+
+    try:
+        return set(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def _coverage(graph: OrgGraph) -> float | None:
+    """Share of people in at least one mentoring pair or sponsorship."""
+    layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
+    if graph.n_people == 0:
+        return None
+    if not layers:
+        return 0.0
+    ties = graph.select_ties(layers)
+    covered = np.zeros(graph.n_people, dtype=bool)
+    covered[ties["source"].to_numpy()] = True
+    covered[ties["target"].to_numpy()] = True
+    return float(covered.mean())
+
+
+def _number(value: Any) -> float | None:
+    """A plain float, or None for missing values."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows (missing values as None)."""
+    if len(frame) == 0:
+        return []
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
