@@ -31,7 +31,7 @@ dev: $(DEVSTAMP)
 run: $(STAMP)
 	$(ORGBRIDGE) ingest --workspace $(WORKSPACE) --staff $(SAMPLE)/staff.csv \
 		--projects $(SAMPLE)/projects.csv --pairs $(SAMPLE)/pairs.csv \
-		--sponsorships $(SAMPLE)/sponsorships.csv
+		--sponsorships $(SAMPLE)/sponsorships.csv --map $(SAMPLE)/mapping.json
 	$(ORGBRIDGE) summary --workspace $(WORKSPACE)
 	$(ORGBRIDGE) analyze --workspace $(WORKSPACE) --json $(WORKSPACE)/analysis.json \
 		--html $(WORKSPACE)/report.html
