@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgbridge import metrics
 from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._cache import AnalysisCache, Offloader
 from orgbridge.app.auth import User
@@ -36,30 +37,6 @@ PROGRAMME_LAYERS = ("mentoring", "sponsorship")
 
 #: Run kinds ("pairs") as decision kinds ("pair").
 _KINDS = {"pairs": "pair", "sponsorships": "sponsorship"}
-
-
-def _library(package: str, name: str) -> Callable[..., Any] | None:
-    """A function of the public library API, or None while it is not written yet."""
-    import importlib
-
-    try:
-        module = importlib.import_module(package)
-    except ImportError:
-        return None
-    found = getattr(module, name, None)
-    return found if callable(found) else None
-
-
-def _metric(name: str) -> Callable[..., Any]:
-    found = _library("orgbridge.metrics", name)
-    if found is None:  # the equity and exposure modules are not exported yet everywhere
-        for module in ("_exposure", "_equity"):
-            found = _library(f"orgbridge.metrics.{module}", name)
-            if found is not None:
-                break
-    if found is None:
-        raise OrgbridgeError(f"this build of orgbridge has no metric {name!r}")
-    return found
 
 
 class ServicesBase:
@@ -210,12 +187,12 @@ class ServicesBase:
         self._offload.close()
 
     def _exposure(self) -> Any:
-        return self._cached(("exposure",), lambda: _metric("exposure")(self.graph()))
+        return self._cached(("exposure",), lambda: metrics.exposure(self.graph()))
 
     def _equity(self, group_by: str) -> Any:
         return self._cached(
             ("equity", group_by),
-            lambda: _metric("exposure_equity")(
+            lambda: metrics.exposure_equity(
                 self.graph(),
                 group_by=group_by,
                 min_group=self.min_group,
@@ -225,32 +202,32 @@ class ServicesBase:
 
     def _ei(self, group_by: str) -> Any:
         return self._cached(
-            ("ei", group_by), lambda: _metric("ei_index")(self.graph(), group_by=group_by)
+            ("ei", group_by), lambda: metrics.ei_index(self.graph(), group_by=group_by)
         )
 
     def _group_ties(self, group_by: str) -> Any:
         return self._cached(
             ("group_ties", group_by),
-            lambda: _metric("group_ties")(self.graph(), group_by=group_by),
+            lambda: metrics.group_ties(self.graph(), group_by=group_by),
         )
 
     def _modularity(self, group_by: str) -> Any:
         return self._cached(
             ("modularity", group_by),
-            lambda: _metric("modularity")(self.graph(), group_by=group_by),
+            lambda: metrics.modularity(self.graph(), group_by=group_by),
         )
 
     def _groups_tied(self, group_by: str) -> pd.DataFrame:
         table: pd.DataFrame = self._cached(
             ("groups_tied", group_by),
-            lambda: _metric("groups_tied")(self.graph(), group_by=group_by).table,
+            lambda: metrics.groups_tied(self.graph(), group_by=group_by).table,
         )
         return table
 
     def _bridging(self, group_by: str) -> pd.DataFrame:
         table: pd.DataFrame = self._cached(
             ("bridging", group_by),
-            lambda: _metric("bridging_points")(self.graph(), group_by=group_by).table,
+            lambda: metrics.bridging_points(self.graph(), group_by=group_by).table,
         )
         return table
 
@@ -280,7 +257,7 @@ class ServicesBase:
 
     def _grouping(self, group_by: str) -> Any:
         return self._cached(
-            ("grouping", group_by), lambda: _metric("grouping")(self.graph(), group_by)
+            ("grouping", group_by), lambda: metrics.grouping(self.graph(), group_by)
         )
 
     def _group_labels(self, group_by: str) -> np.ndarray:
@@ -409,14 +386,14 @@ class ServicesBase:
             }
 
         def ei() -> tuple[Any, Any]:
-            r = self._ei(group_by) if cached else _metric("ei_index")(graph, group_by=group_by)
+            r = self._ei(group_by) if cached else metrics.ei_index(graph, group_by=group_by)
             return r["ei_index"], r["ei_baseline"]
 
         def modularity() -> tuple[Any, Any]:
             r = (
                 self._modularity(group_by)
                 if cached
-                else _metric("modularity")(graph, group_by=group_by)
+                else metrics.modularity(graph, group_by=group_by)
             )
             return r["modularity"], None
 
@@ -424,7 +401,7 @@ class ServicesBase:
             if cached:
                 return self._equity(group_by)
             if "equity" not in found:
-                found["equity"] = _metric("exposure_equity")(
+                found["equity"] = metrics.exposure_equity(
                     graph, group_by=group_by, min_group=self.min_group
                 )
             return found["equity"]
@@ -491,19 +468,9 @@ def _constraints(
         if "opt_in" in people.columns:
             chosen &= people["opt_in"].fillna(False).astype(bool)
         settings["cohort"] = tuple(people.loc[chosen, "person_id"].astype(str))
-    factory = _library("orgbridge.recommend", "Constraints")
-    if factory is None:
-        raise OrgbridgeError("this build of orgbridge has no recommender constraints")
-    return factory(**settings)
+    from orgbridge.recommend import Constraints
 
-
-def _parameters_of(function: Callable[..., Any]) -> set[str]:
-    import inspect
-
-    try:
-        return set(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return set()
+    return Constraints(**settings)
 
 
 def _coverage(graph: OrgGraph) -> float | None:

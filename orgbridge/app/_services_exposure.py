@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgbridge import metrics
 from orgbridge.app._access import PERMISSIONS, requires
 from orgbridge.app._services_base import (
     PROGRAMME_LAYERS,
     ServicesBase,
-    _metric,
     _number,
 )
 from orgbridge.app.auth import User
@@ -162,7 +162,7 @@ class ExposureServices(ServicesBase):
         self, graph: OrgGraph, group_by: str, day: pd.Timestamp, label: str
     ) -> pd.DataFrame:
         """Coverage and share within 2 hops per group of one snapshot (small groups blank)."""
-        groups = _metric("grouping")(graph, group_by)
+        groups = metrics.grouping(graph, group_by)
         labels = groups.label_array()
         layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
         covered = np.zeros(graph.n_people, dtype=bool)
@@ -180,7 +180,7 @@ class ExposureServices(ServicesBase):
         )
         table["coverage"] = table["in_programme"] / table["size"]
         try:
-            equity = _metric("exposure_equity")(graph, group_by=group_by, min_group=self.min_group)
+            equity = metrics.exposure_equity(graph, group_by=group_by, min_group=self.min_group)
             shares = equity.table.set_index("group")["share_within_2_hops"]
             table["share_within_2_hops"] = pd.to_numeric(
                 table["group"].map(shares), errors="coerce"

@@ -16,12 +16,10 @@ from orgbridge.app._services_base import (
     ServicesBase,
     _constraints,
     _json_text,
-    _library,
-    _parameters_of,
     _records,
 )
 from orgbridge.app.auth import User
-from orgbridge.errors import OrgbridgeError, ParameterError
+from orgbridge.errors import ParameterError
 
 __all__ = ["RecommendServices"]
 
@@ -58,10 +56,9 @@ class RecommendServices(ServicesBase):
         if not 1 <= int(count) <= 500:
             raise ParameterError(f"ask for 1 to 500 proposals (got {count})")
         graph = self.graph()
-        name = "recommend_pairs" if kind == "pairs" else "recommend_sponsorships"
-        function = _library("orgbridge.recommend", name)
-        if function is None:
-            raise OrgbridgeError(f"this build of orgbridge has no recommender ({name})")
+        from orgbridge.recommend import recommend_pairs, recommend_sponsorships
+
+        function = recommend_pairs if kind == "pairs" else recommend_sponsorships
         if objective not in OBJECTIVES:
             raise ParameterError(
                 f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}"
@@ -77,7 +74,6 @@ class RecommendServices(ServicesBase):
             "show_names": user.role in PERMISSIONS["names"],
             "min_group": self.min_group,
         }
-        call = {k: v for k, v in call.items() if k in _parameters_of(function) or k == "count"}
         if progress is not None:
             progress("recommending", 0, 1)
         recommendation = function(graph, **call)

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgbridge import metrics
 from orgbridge.app._access import PERMISSIONS, check_access, requires
 from orgbridge.app._services_base import (
     _HIDDEN_ATTRIBUTES,
     ServicesBase,
-    _metric,
     _number,
 )
 from orgbridge.app.auth import User
@@ -64,7 +64,7 @@ class SilosServices(ServicesBase):
         ``suppressed``. Communities come from :meth:`communities` (they take longer).
         """
         ties = self._group_ties(group_by)
-        tie_matrix = _metric("tie_matrix")
+        tie_matrix = metrics.tie_matrix
         sizes = self._sizes(group_by)
         counts = suppress_small_cells(tie_matrix(ties, "ties"), sizes, min_group=self.min_group)
         density = suppress_small_cells(tie_matrix(ties, "density"), sizes, min_group=self.min_group)

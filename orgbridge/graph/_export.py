@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from orgbridge.graph._frames import is_missing
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import NAME_COLUMNS, PERSON_ID, REPORTS_TO, TIE_COLUMNS
 
@@ -163,19 +164,10 @@ def _csv_array(column: pd.Series) -> pa.Array:
     try:
         array = pa.array(column, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return pa.array([None if _missing(v) else str(v) for v in column], type=pa.string())
+        return pa.array([None if is_missing(v) else str(v) for v in column], type=pa.string())
     if pa.types.is_null(array.type):
         return pa.array([None] * len(column), type=pa.string())
     return array
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _plain_values(column: pd.Series) -> list[Any]:
@@ -192,7 +184,7 @@ def _plain_values(column: pd.Series) -> list[Any]:
         ]
     out: list[Any] = []
     for value in column.astype(object).tolist():
-        if _missing(value):
+        if is_missing(value):
             out.append(None)
         elif isinstance(value, np.generic):
             out.append(value.item())

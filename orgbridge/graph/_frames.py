@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from orgbridge.errors import StoreError
 
-__all__ = ["decode_frame", "encode_frame"]
+__all__ = ["decode_frame", "encode_frame", "is_missing"]
 
 
 def encode_frame(frame: pd.DataFrame) -> tuple[pa.Table, list[dict[str, Any]]]:
@@ -102,7 +102,7 @@ def _encode_column(name: str, column: pd.Series) -> tuple[pa.Array, dict[str, An
         try:
             array = pa.array(column, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-            texts = [None if _missing(v) else json.dumps(v, default=str) for v in column]
+            texts = [None if is_missing(v) else json.dumps(v, default=str) for v in column]
             return pa.array(texts, type=pa.string()), {"dtype": "object", "encoding": "json"}
         if pa.types.is_null(array.type):
             array = pa.array([None] * len(column), type=pa.string())
@@ -118,7 +118,14 @@ def _encode_column(name: str, column: pd.Series) -> tuple[pa.Array, dict[str, An
     return array, {"dtype": str(dtype), "encoding": "arrow"}
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA; False for anything pandas cannot test (lists...).
+
+    Example
+    -------
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NaT, 0, [1])]
+    [True, True, True, False, False]
+    """
     if value is None:
         return True
     try:

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgbridge.graph._frames import decode_frame, encode_frame
+from orgbridge.graph._frames import decode_frame, encode_frame, is_missing
 
 __all__ = [
     "decode_people",
@@ -52,7 +52,7 @@ def log_frame(rows: list[list[Any]], names: list[str], types: list[pa.DataType])
 def python_values(column: pd.Series) -> list[Any]:
     """Plain Python values with None for missing (what the driver sends)."""
     values = column.astype(object).tolist()
-    return [None if _is_missing(v) else _plain(v) for v in values]
+    return [None if is_missing(v) else _plain(v) for v in values]
 
 
 def _plain(value: Any) -> Any:
@@ -61,15 +61,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return value
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def to_property(array: pa.ChunkedArray, entry: dict[str, Any]) -> list[Any]:

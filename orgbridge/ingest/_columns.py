@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orgbridge.errors import IngestError
 
-__all__ = ["ColumnMapping", "fold", "map_columns", "read_mapping"]
+__all__ = ["ColumnMapping", "fold", "map_columns", "read_mapping", "require_columns"]
 
 #: Canonical staff column -> the other headers real HRIS exports use for it.
 STAFF_ALIASES: dict[str, tuple[str, ...]] = {
@@ -231,3 +231,24 @@ def map_columns(
                 name = f"{header}_original"
             renames[header] = name
     return renames, notes
+
+
+def require_columns(
+    columns: Sequence[str], required: Sequence[str], *, found: Sequence[object], file: str
+) -> None:
+    """Raise a file-level IngestError naming the required columns that are absent.
+
+    Example
+    -------
+    >>> require_columns(["source"], ["source", "target"], found=["src", "dst"], file="t.csv")
+    Traceback (most recent call last):
+    ...
+    orgbridge.errors.IngestError: t.csv row 1: missing column(s) target (found src, dst)
+    """
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise IngestError(
+            f"missing column(s) {', '.join(missing)} (found {', '.join(map(str, found))})",
+            file=file,
+            row=1,
+        )

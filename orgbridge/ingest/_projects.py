@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orgbridge.errors import IngestError
 from orgbridge.graph._schema import COLLABORATION
-from orgbridge.ingest._columns import STAFF_ALIASES, map_columns
+from orgbridge.ingest._columns import STAFF_ALIASES, map_columns, require_columns
 from orgbridge.ingest._parsed import ParsedTies, absorb_raw
 from orgbridge.ingest._report import FileReport, Problem
 from orgbridge.ingest._table import read_table
@@ -79,13 +78,9 @@ def parse_projects(table: pd.DataFrame, *, file: str, known: Known = None) -> Pa
     lines = line_numbers(table)
     renames, _ = map_columns([str(c) for c in table.columns], PROJECT_ALIASES)
     frame = table.rename(columns=renames)
-    missing = [c for c in ("project_id", "person_id") if c not in frame.columns]
-    if missing:
-        raise IngestError(
-            f"missing column(s) {', '.join(missing)} (found {', '.join(map(str, table.columns))})",
-            file=file,
-            row=1,
-        )
+    require_columns(
+        list(frame.columns), ("project_id", "person_id"), found=list(table.columns), file=file
+    )
     n = len(frame)
     project = text(frame["project_id"])
     person = text(frame["person_id"])

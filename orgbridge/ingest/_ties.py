@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orgbridge.errors import IngestError
 from orgbridge.graph._schema import MENTORING, SPONSORSHIP
-from orgbridge.ingest._columns import TIE_ALIASES, map_columns
+from orgbridge.ingest._columns import TIE_ALIASES, map_columns, require_columns
 from orgbridge.ingest._parsed import ParsedTies, absorb_raw
 from orgbridge.ingest._report import FileReport, Problem
 from orgbridge.ingest._table import read_table
@@ -159,13 +158,7 @@ def tie_rows(
     lines = line_numbers(table)
     renames, _ = map_columns([str(c) for c in table.columns], aliases, explicit)
     frame = table.rename(columns=renames)
-    missing = [c for c in ("source", "target") if c not in frame.columns]
-    if missing:
-        raise IngestError(
-            f"missing column(s) {', '.join(missing)} (found {', '.join(map(str, table.columns))})",
-            file=file,
-            row=1,
-        )
+    require_columns(list(frame.columns), ("source", "target"), found=list(table.columns), file=file)
     n = len(frame)
     bad = np.zeros(n, dtype=bool)
     problems: list[tuple[int, str, str]] = []

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgbridge.errors import ParameterError
+from orgbridge.errors import GraphError, ParameterError
 from orgbridge.graph import MENTORING, REPORTS_TO, SPONSORSHIP, OrgGraph, normalise_layers
 from orgbridge.recommend._chain import ReportingChains, reporting_chains
 
@@ -304,7 +304,7 @@ def compile_rules(graph: OrgGraph, constraints: Constraints, *, kind: str = PAIR
     n = graph.n_people
     try:
         eligible = _eligible(graph, c.cohort)
-    except Exception as error:  # an unknown cohort id
+    except GraphError as error:  # an unknown cohort id
         raise ParameterError(f"cohort: {error}") from error
     people = graph.people
     default_capacity = np.ones(n, dtype=np.int64)
