@@ -12,6 +12,8 @@ import flask
 from dash import dcc, html
 
 from orgbridge.app import ids
+from orgbridge.app._limits import install_request_limits
+from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
 from orgbridge.app.auth import USERS_FILE, User, user_from_session
 from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
 from orgbridge.app.pages._common import Context
@@ -61,6 +63,8 @@ def create_app(
     min_group: int = 5,
     title: str = "orgbridge",
     precompute: bool = True,
+    special_grouping: bool = False,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> dash.Dash:
     """Build the Dash app for one organisation.
 
@@ -79,6 +83,11 @@ def create_app(
         Start computing the standard analysis (for the default grouping) in a background
         thread now, so that pages read it from the shared cache instead of computing it on
         their first render.
+    special_grouping
+        Let pages group by special-category attributes (aggregates only; an admin's choice).
+    max_upload_bytes
+        The largest data file an admin may upload; other roles' requests are refused above
+        a few megabytes before they are read.
     """
     import diskcache
 
@@ -110,7 +119,14 @@ def create_app(
     server = app.server
     server.secret_key = secret
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    services = Services(store, min_group=min_group, pseudonym_key=secret, scratch=uploads)
+    services = Services(
+        store,
+        min_group=min_group,
+        pseudonym_key=secret,
+        scratch=uploads,
+        special_grouping=special_grouping,
+    )
+    services.max_upload_bytes = int(max_upload_bytes)
 
     def current_user() -> User | None:
         if flask.has_request_context():
@@ -127,6 +143,11 @@ def create_app(
         except Exception:  # a forged or expired cookie is no user
             return None
 
+    install_request_limits(
+        server,
+        lambda: (lambda user: user.role if user is not None else None)(current_user()),
+        upload_bytes=int(max_upload_bytes),
+    )
     context = Context(services, current_user)
     for page in (overview, silos, exposure, recommend, programme, data):
         page.register(app, context)

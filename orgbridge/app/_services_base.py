@@ -15,14 +15,20 @@ from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._cache import AnalysisCache, Offloader
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
+from orgbridge.disclosure import (
+    SuppressionPlan,
+    check_group_by,
+    disclose_groups,
+    disclosed_gap,
+    groupable_attributes,
+    parse_text,
+    special_columns,
+    suppression_plan,
+)
 from orgbridge.errors import OrgbridgeError, ParameterError
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._store import Store
-from orgbridge.metrics._privacy import (
-    DEFAULT_MIN_GROUP,
-    check_min_group,
-    suppress_small_groups,
-)
+from orgbridge.metrics._privacy import DEFAULT_MIN_GROUP, check_min_group
 
 __all__ = ["GROUP_METRICS", "OBJECTIVES", "PERSON_METRICS", "ServicesBase"]
 
@@ -51,9 +57,11 @@ class ServicesBase:
         pseudonym_key: bytes = b"orgbridge",
         scratch: Path | None = None,
         offload_above: int = 20_000,
+        special_grouping: bool = False,
     ) -> None:
         self.store = store
         self.min_group = check_min_group(min_group)
+        self.special_grouping = bool(special_grouping)
         self._key = pseudonym_key
         self._scratch = scratch
         self._lock = threading.RLock()
@@ -87,11 +95,64 @@ class ServicesBase:
 
     def default_group_by(self) -> str:
         """The grouping pages open with: department, else the first groupable attribute."""
-        people = self.graph().people
-        for column in ("department", "division", "level", "location"):
-            if column in people.columns:
-                return column
-        return "department"
+        allowed = self._allowed_groupings()
+        return allowed[0] if allowed else "department"
+
+    def _allowed_groupings(self) -> list[str]:
+        """Attributes that may group people here (the disclosure policy decides)."""
+        found: list[str] = self._cached(
+            ("groupings", self.special_grouping),
+            lambda: groupable_attributes(
+                self.graph(), allow_special=self.special_grouping, min_group=self.min_group
+            ),
+        )
+        return found
+
+    def _special(self) -> frozenset[str]:
+        found: frozenset[str] = self._cached(("special",), lambda: special_columns(self.graph()))
+        return found
+
+    def _group_by(self, value: Any, *, person_level: bool = False) -> str:
+        """A client's grouping, parsed: one of the allowed attributes, else ParameterError.
+
+        ``person_level``: the result will sit beside people, so no special category (they
+        are aggregate-only even when an admin enabled them).
+        """
+        if value is None:
+            value = self.default_group_by()
+        group_by = check_group_by(
+            self.graph(), value, allowed=self._allowed_groupings(), min_group=self.min_group
+        )
+        if person_level and group_by in self._special():
+            raise ParameterError(
+                f"{group_by!r} is a special category: it is shown as aggregates only"
+            )
+        return group_by
+
+    def _plan(self, group_by: str) -> SuppressionPlan:
+        """Which groups of ``group_by`` every table hides (same for every table)."""
+        plan: SuppressionPlan = self._cached(
+            ("plan", group_by),
+            lambda: suppression_plan(self._sizes(group_by), min_group=self.min_group),
+        )
+        return plan
+
+    def _disclose(
+        self,
+        table: pd.DataFrame,
+        plan: SuppressionPlan | None = None,
+        *,
+        size_column: str = "size",
+        denominators: dict[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """A group table as any role may see it (:func:`~orgbridge.disclosure.disclose_groups`)."""
+        return disclose_groups(
+            table,
+            min_group=self.min_group,
+            size_column=size_column,
+            plan=plan,
+            denominators=denominators,
+        )
 
     def _group_network(self, group_by: str, colour_by: str, size_by: str) -> NetworkView:
         """The group-level map (provided by SilosServices; precomputed with the analysis)."""
@@ -183,8 +244,11 @@ class ServicesBase:
             return dict(self._status)
 
     def close(self) -> None:
-        """Stop the metrics worker process (if one was started)."""
+        """Stop the metrics worker process and the job runner (if they were started)."""
         self._offload.close()
+        jobs = getattr(self, "_jobs", None)
+        if jobs is not None:
+            jobs.close()
 
     def _exposure(self) -> Any:
         return self._cached(("exposure",), lambda: metrics.exposure(self.graph()))
@@ -299,32 +363,19 @@ class ServicesBase:
             raise ParameterError(f"no person {public_id!r}")
         return int(found[0])
 
-    def _suppress(self, table: pd.DataFrame, size_column: str = "size") -> pd.DataFrame:
-        keep = [c for c in ("group", "group_a", "group_b") if c in table.columns]
-        return suppress_small_groups(
-            table, size_column=size_column, min_group=self.min_group, keep_columns=keep
-        )
-
     @requires("aggregates")
     def group_attributes(self, user: User | None) -> list[str]:
-        """People attributes a page can group by (never names or ids)."""
-        people = self.graph().people
-        preferred = [c for c in ("department", "division", "level", "location") if c in people]
-        others = [
-            str(c)
-            for c in people.columns
-            if c not in preferred
-            and c not in _HIDDEN_ATTRIBUTES
-            and c not in ("is_leader", "opt_in", "capacity", "start_date")
-            and people[c].nunique(dropna=True) <= 200
-        ]
-        return preferred + sorted(others)
+        """Attributes this user may group by (the disclosure policy: never identifiers,
+        dates, free text or near-unique columns; special categories only when enabled)."""
+        return self._allowed_groupings()
 
-    @requires("aggregates")
-    def group_values(self, user: User | None, group_by: str) -> list[str]:
-        """Groups of an attribute that are at or above the privacy threshold."""
-        sizes = self._sizes(group_by)
-        return [str(g) for g, n in sizes.items() if n >= self.min_group]
+    @requires("people")
+    def group_values(self, user: User | None, group_by: Any) -> list[str]:
+        """Groups of an attribute whose people may be drawn: at or above the privacy
+        threshold, never of a special category."""
+        group_by = self._group_by(group_by, person_level=True)
+        small = self._plan(group_by).small
+        return [str(g) for g in self._sizes(group_by).index if str(g) not in small]
 
     @requires("people")
     def people_options(
@@ -332,6 +383,8 @@ class ServicesBase:
     ) -> list[dict[str, str]]:
         """People matching ``query`` (by label) as dropdown options, labelled for this user."""
         assert user is not None
+        query = parse_text(query, what="the search")
+        limit = max(1, min(int(limit), 100))
         ids = self._public_ids(user)
         labels = self._labels(user, np.arange(len(ids)))
         text = pd.Series(labels.astype(str))
@@ -343,11 +396,12 @@ class ServicesBase:
         return [{"label": str(labels[i]), "value": str(ids[i])} for i in hits[:limit]]
 
     @requires("aggregates")
-    def overview(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
+    def overview(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
         """Headline figures, each with its previous-snapshot value when there is one.
 
         Returns ``{"figures": [{key, label, value, baseline, previous, note}], "notes": [...]}``.
         """
+        group_by = self._group_by(group_by)
         current = self._cached(
             ("headlines", group_by), lambda: self._headlines(self.graph(), group_by, cached=True)
         )
@@ -417,11 +471,16 @@ class ServicesBase:
         add(
             "equity_gap",
             f"Exposure gap between {group_by}s",
-            lambda: (equity()["gap_share_within_2_hops"], None),
+            lambda: (self._equity_gap(equity().table), None),
             "percent",
         )
         add("coverage", "Programme coverage", lambda: (_coverage(graph), None), "percent")
         return out
+
+    def _equity_gap(self, table: pd.DataFrame) -> float | None:
+        """Best-worst gap of the share within 2 hops over the groups a role may see."""
+        gap = disclosed_gap(self._disclose(table), "share_within_2_hops")["gap"]
+        return None if gap is None else float(gap)  # type: ignore[arg-type]
 
     def _previous_headlines(self, group_by: str) -> dict[str, dict[str, Any]]:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -11,8 +13,13 @@ from orgbridge.app._access import requires
 from orgbridge.app._services_base import (
     ServicesBase,
 )
+from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES, decode_upload
 from orgbridge.app.auth import User
+from orgbridge.disclosure import parse_text
 from orgbridge.errors import ParameterError
+
+#: Kinds of data file the Data page takes.
+DATA_KINDS = ("staff", "projects", "pairs", "sponsorships", "viva_p2p")
 
 __all__ = ["DataServices"]
 
@@ -20,59 +27,74 @@ __all__ = ["DataServices"]
 class DataServices(ServicesBase):
     """Data services: uploads validated before anything is stored."""
 
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+
     @requires("data")
     def validate_upload(
         self,
         user: User | None,
-        files: dict[str, tuple[str, bytes]],
+        files: dict[str, tuple[Any, Any]],
         *,
-        mapping: tuple[str, bytes] | None = None,
-        leader_rule: str | None = None,
+        mapping: tuple[Any, Any] | None = None,
+        leader_rule: Any = None,
     ) -> dict[str, Any]:
         """Check uploaded files against the stored organisation; store nothing yet.
 
         ``files`` maps a kind (staff, projects, pairs, sponsorships, viva_p2p) to
-        ``(file name, bytes)``; ``mapping`` is an optional column-mapping file (JSON or CSV)
-        as ``(file name, bytes)``, and ``leader_rule`` an optional rule saying who is a leader
-        (it overrides the mapping's). Returns ``{"token", "report"}``; pass the token to
-        :meth:`store_upload` to save.
+        ``(file name, contents)`` where contents is the upload's base64 data URL (decoded
+        here, after the role check and the size check) or bytes; ``mapping`` is an
+        optional column-mapping file (JSON or CSV) in the same form, and ``leader_rule`` an
+        optional rule saying who is a leader (it overrides the mapping's). Returns
+        ``{"token", "report"}``; pass the token to :meth:`store_upload` to save. The files
+        are deleted once read, whatever happens.
         """
         from orgbridge.ingest import Sources, prepare_import
 
-        if not files:
+        if not isinstance(files, dict) or not files:
             raise ParameterError("upload at least one file first")
-        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._scratch))
-        paths: dict[str, Any] = {}
-        for kind, (filename, payload) in files.items():
-            if kind not in ("staff", "projects", "pairs", "sponsorships", "viva_p2p"):
-                raise ParameterError(f"unknown kind of file {kind!r}")
-            safe = Path(filename).name or f"{kind}.csv"
-            path = folder / kind / safe
-            path.parent.mkdir()
-            path.write_bytes(payload)
-            paths[kind] = path
+        uploads = [
+            self._decoded(kind, name, contents)
+            for kind, (name, contents) in files.items()
+            if kind in DATA_KINDS or self._unknown_kind(kind)
+        ]
         if mapping is not None:
-            name = Path(mapping[0]).name
-            if Path(name).suffix.lower() not in (".json", ".csv"):
-                raise ParameterError(f"a mapping file is .json or .csv (got {name!r})")
-            paths["mapping"] = folder / "mapping" / name
-            paths["mapping"].parent.mkdir()
-            paths["mapping"].write_bytes(mapping[1])
-        rule = (leader_rule or "").strip()
-        if rule:
-            paths["leader_rule"] = rule
-        prepared = prepare_import(Sources(**paths), existing=self.graph(), strict=False)
+            uploads.append(self._decoded("mapping", *mapping))
+        rule = parse_text(leader_rule, what="the leader rule")
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._scratch))
+        try:
+            paths: dict[str, Any] = {}
+            for upload in uploads:
+                path = folder / upload.saved_name
+                path.write_bytes(upload.payload)
+                path.chmod(0o600)
+                paths[upload.kind] = path
+            if rule:
+                paths["leader_rule"] = rule
+            prepared = prepare_import(Sources(**paths), existing=self.graph(), strict=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         token = uuid.uuid4().hex
         with self._lock:
             self._staged = {token: prepared}  # only the latest upload can be confirmed
         return {"token": token, "report": prepared.report.to_dict()}
 
+    def _decoded(self, kind: str, name: Any, contents: Any) -> Any:
+        if isinstance(contents, bytes):  # from Python callers and tests
+            contents = "data:application/octet-stream;base64," + base64.b64encode(contents).decode(
+                "ascii"
+            )
+        return decode_upload(kind, name, contents, max_bytes=self.max_upload_bytes)
+
+    @staticmethod
+    def _unknown_kind(kind: Any) -> bool:
+        raise ParameterError("unknown kind of file")
+
     @requires("data")
-    def store_upload(self, user: User | None, token: str) -> str:
+    def store_upload(self, user: User | None, token: Any) -> str:
         """Save a validated upload in one transaction, audit it, and refresh every view."""
         assert user is not None
         with self._lock:
-            prepared = self._staged.pop(token, None)
+            prepared = self._staged.pop(token, None) if isinstance(token, str) else None
         if prepared is None:
             raise ParameterError("that upload is no longer pending: validate the files again")
         report = prepared.report.to_dict()

@@ -15,6 +15,7 @@ from orgbridge.app._services_base import (
     _number,
 )
 from orgbridge.app.auth import User
+from orgbridge.disclosure import disclosed_gap
 from orgbridge.errors import OrgbridgeError
 from orgbridge.graph import OrgGraph
 from orgbridge.metrics._privacy import (
@@ -28,8 +29,12 @@ class ExposureServices(ServicesBase):
     """Exposure and programme services: leadership access by group, coverage over time."""
 
     @requires("aggregates")
-    def exposure(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
-        """Hops-to-leader distribution per group, equity table and gaps, least-exposed groups."""
+    def exposure(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
+        """Hops-to-leader distribution per group, equity table and gaps, least-exposed groups,
+        as the disclosure policy shows them: hidden groups blank or pooled, the gap and the
+        least exposed taken over shown groups only, means over at least k people."""
+        group_by = self._group_by(group_by)
+        plan = self._plan(group_by)
         equity = self._equity(group_by)
         hops = pd.to_numeric(self._exposure().table["hops_to_leader"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
@@ -50,19 +55,38 @@ class ExposureServices(ServicesBase):
         shares = distribution.div(distribution.sum(axis=1), axis=0)
         sizes = distribution.sum(axis=1)
         shares = shares.reset_index().assign(size=sizes.to_numpy())
-        shares = self._suppress(shares)
-        table = equity.table
+        shares = self._disclose(shares, plan)
+        table = equity.table.copy()
+        size = pd.to_numeric(table["size"], errors="coerce")
+        unreachable = pd.to_numeric(table["share_unreachable"], errors="coerce")
+        table["reachable"] = (size * (1.0 - unreachable)).round()
+        table = self._disclose(table, plan, denominators={"mean_hops": "reachable"})
+        table = table.drop(columns="reachable")
         shown = table[~table["suppressed"].astype(bool)].copy()
         shown["share_within_2_hops"] = pd.to_numeric(shown["share_within_2_hops"], errors="coerce")
+        shown = shown[shown["share_within_2_hops"].notna()]
         least = shown.sort_values("share_within_2_hops", kind="stable").head(3)
+        gap = disclosed_gap(table, "share_within_2_hops")
+        gap_exposure = disclosed_gap(table, "mean_exposure")
+        whole = equity.values
+        values = {
+            "gini": _number(whole.get("gini")),
+            "share_within_1_hop": _number(whole.get("share_within_1_hop")),
+            "share_within_2_hops": _number(whole.get("share_within_2_hops")),
+            "gap_share_within_2_hops": gap["gap"],
+            "best_share_within_2_hops": gap["best"],
+            "worst_share_within_2_hops": gap["worst"],
+            "gap_mean_exposure": gap_exposure["gap"],
+            "best_mean_exposure": gap_exposure["best"],
+            "worst_mean_exposure": gap_exposure["worst"],
+            "n_groups": len(self._sizes(group_by)),
+            "n_suppressed": len(plan.hidden),
+        }
         return {
             "group_by": group_by,
             "distribution": shares,
             "equity": table,
-            "values": {
-                k: _number(v) if isinstance(v, float | np.floating) else v
-                for k, v in equity.values.items()
-            },
+            "values": values,
             "least_exposed": [
                 {
                     "group": str(r["group"]),
@@ -76,10 +100,11 @@ class ExposureServices(ServicesBase):
 
     @requires("aggregates")
     def programme(
-        self, user: User | None, group_by: str = "department", today: pd.Timestamp | None = None
+        self, user: User | None, group_by: Any = None, today: pd.Timestamp | None = None
     ) -> dict[str, Any]:
         """Programme coverage by group (everyone), and the pairs themselves (person roles)."""
         assert user is not None
+        group_by = self._group_by(group_by)
         graph = self.graph()
         today = today if today is not None else pd.Timestamp.now()
         layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
@@ -99,7 +124,7 @@ class ExposureServices(ServicesBase):
             .reset_index()
         )
         coverage["coverage"] = coverage["in_programme"] / coverage["size"]
-        coverage = self._suppress(coverage)
+        coverage = self._disclose(coverage, self._plan(group_by))
         result: dict[str, Any] = {
             "coverage": coverage,
             "pairs": None,
@@ -127,7 +152,7 @@ class ExposureServices(ServicesBase):
     def programme_history(
         self,
         user: User | None,
-        group_by: str = "department",
+        group_by: Any = None,
         today: pd.Timestamp | None = None,
         max_snapshots: int = 4,
     ) -> pd.DataFrame:
@@ -137,6 +162,7 @@ class ExposureServices(ServicesBase):
         Columns ``snapshot, group, size, coverage, share_within_2_hops, suppressed``; every
         figure of a group under the threshold (in that snapshot) is blank.
         """
+        group_by = self._group_by(group_by)
         graph = self.graph()
         today = (today if today is not None else pd.Timestamp.now()).normalize()
         layers = [layer for layer in PROGRAMME_LAYERS if layer in graph.layers]
@@ -187,6 +213,6 @@ class ExposureServices(ServicesBase):
             )
         except OrgbridgeError:
             table["share_within_2_hops"] = np.nan
-        table = self._suppress(table.drop(columns="in_programme"))
+        table = self._disclose(table.drop(columns="in_programme"))
         table.insert(0, "snapshot", label)
         return table

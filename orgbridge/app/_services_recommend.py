@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from orgbridge.app._access import PERMISSIONS, requires
+from orgbridge.app._jobs import Jobs
 from orgbridge.app._services_base import (
     _KINDS,
     OBJECTIVES,
@@ -19,7 +20,15 @@ from orgbridge.app._services_base import (
     _records,
 )
 from orgbridge.app.auth import User
+from orgbridge.disclosure import neutralise_frame, parse_choice, parse_flag, parse_int
 from orgbridge.errors import ParameterError
+
+#: Run kinds the recommender offers.
+RUN_KINDS = ("pairs", "sponsorships")
+#: Decisions a coordinator records.
+DECISIONS = ("approve", "decline", "lock")
+#: The most proposals one decision may cover.
+_MAX_DECIDED = 500
 
 __all__ = ["RecommendServices"]
 
@@ -30,6 +39,9 @@ class RecommendServices(ServicesBase):
     @requires("recommend")
     def cohort_options(self, user: User | None) -> list[dict[str, str]]:
         """Cohorts the recommender can run on: everyone opted in, or one department."""
+        return self._cohorts()
+
+    def _cohorts(self) -> list[dict[str, str]]:
         people = self.graph().people
         options = [{"label": "Everyone opted in", "value": "__all__"}]
         if "department" in people.columns:
@@ -38,31 +50,106 @@ class RecommendServices(ServicesBase):
         return options
 
     @requires("recommend")
+    def start_recommend(self, user: User | None, /, **parameters: Any) -> str:
+        """Start a recommender run as a job bound to ``user``; return its id.
+
+        The parameters are those of :meth:`recommend`, parsed now (a bad one fails here, not
+        in the job). Only the same user reads the job (:meth:`recommend_status`); the run is
+        stored when it finishes, so it never travels through the client.
+        """
+        assert user is not None
+        parsed = self._recommend_parameters(**parameters)
+        owner = _owner(user)
+
+        def work(progress: Callable[[str, int, int], None]) -> dict[str, Any]:
+            run = self.recommend(user, progress=progress, **parsed)
+            self.save_run(user, run)
+            return {"run_id": run["run_id"], "simulation": run.get("simulation", {})}
+
+        return self._job_runner().submit(owner, work)
+
+    @requires("recommend")
+    def recommend_status(self, user: User | None, job_id: Any) -> dict[str, Any]:
+        """The state of one of this user's runs (``unknown`` for anyone else's)."""
+        assert user is not None
+        return self._job_runner().status(_owner(user), job_id)
+
+    @requires("recommend")
+    def cancel_recommend(self, user: User | None, job_id: Any) -> bool:
+        """Cancel one of this user's runs."""
+        assert user is not None
+        return self._job_runner().cancel(_owner(user), job_id)
+
+    def _job_runner(self) -> Jobs:
+        with self._lock:
+            runner: Jobs | None = getattr(self, "_jobs", None)
+            if runner is None:
+                runner = self._jobs = Jobs(workers=1)
+            return runner
+
+    def _recommend_parameters(
+        self,
+        *,
+        kind: Any = "pairs",
+        cohort: Any = "__all__",
+        objective: Any = "balanced",
+        count: Any = 10,
+        different_department: Any = True,
+        max_level_gap: Any = None,
+        seed: Any = 0,
+    ) -> dict[str, Any]:
+        """The recommender's parameters from a client, parsed into allowed values."""
+        cohorts = [o["value"] for o in self._cohorts()]
+        gap = (
+            None
+            if max_level_gap is None or max_level_gap == ""
+            else parse_int(max_level_gap, what="the maximum level gap", low=0, high=100)
+        )
+        return {
+            "kind": parse_choice(kind, RUN_KINDS, what="the kind of run"),
+            "cohort": parse_choice(cohort, cohorts, what="the cohort"),
+            "objective": parse_choice(objective, OBJECTIVES, what="the objective"),
+            "count": parse_int(count, what="the number of proposals", low=1, high=500, default=10),
+            "different_department": parse_flag(different_department),
+            "max_level_gap": gap,
+            "seed": parse_int(seed, what="the seed", low=0, high=2**31 - 1, default=0),
+        }
+
+    @requires("recommend")
     def recommend(
         self,
         user: User | None,
         *,
-        kind: str = "pairs",
-        cohort: str = "__all__",
-        objective: str = "balanced",
-        count: int = 10,
-        different_department: bool = True,
-        max_level_gap: int | None = None,
-        seed: int = 0,
+        kind: Any = "pairs",
+        cohort: Any = "__all__",
+        objective: Any = "balanced",
+        count: Any = 10,
+        different_department: Any = True,
+        max_level_gap: Any = None,
+        seed: Any = 0,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> dict[str, Any]:
-        """Run the recommender; a JSON-ready dict of the run (nothing is stored yet)."""
+        """Run the recommender now; a JSON-ready dict of the run (nothing is stored yet)."""
         assert user is not None
-        if not 1 <= int(count) <= 500:
-            raise ParameterError(f"ask for 1 to 500 proposals (got {count})")
+        parsed = self._recommend_parameters(
+            kind=kind,
+            cohort=cohort,
+            objective=objective,
+            count=count,
+            different_department=different_department,
+            max_level_gap=max_level_gap,
+            seed=seed,
+        )
+        kind, cohort, objective = parsed["kind"], parsed["cohort"], parsed["objective"]
+        count, seed = parsed["count"], parsed["seed"]
+        different_department, max_level_gap = (
+            parsed["different_department"],
+            parsed["max_level_gap"],
+        )
         graph = self.graph()
         from orgbridge.recommend import recommend_pairs, recommend_sponsorships
 
         function = recommend_pairs if kind == "pairs" else recommend_sponsorships
-        if objective not in OBJECTIVES:
-            raise ParameterError(
-                f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}"
-            )
         constraints = _constraints(
             graph, cohort, different_department, max_level_gap, self._decided(kind)
         )
@@ -112,7 +199,8 @@ class RecommendServices(ServicesBase):
 
     @requires("recommend")
     def save_run(self, user: User | None, run: dict[str, Any]) -> None:
-        """Persist a run's proposals and audit it."""
+        """Persist a run's proposals and audit it (a run this server computed: never one a
+        client sent)."""
         assert user is not None
         proposals = pd.DataFrame(run["proposals"])
         if "breakdown" in proposals:
@@ -128,9 +216,13 @@ class RecommendServices(ServicesBase):
         )
 
     @requires("recommend")
-    def proposals(self, user: User | None, run_id: str | None = None) -> pd.DataFrame:
+    def proposals(self, user: User | None, run_id: Any = None) -> pd.DataFrame:
         """Proposals of a run (latest by default) with their current decision."""
         assert user is not None
+        if run_id is not None and not (
+            isinstance(run_id, str) and run_id.isalnum() and len(run_id) <= 64
+        ):
+            raise ParameterError("no such run")
         table = self.store.load_proposals(run_id)
         if len(table) == 0:
             return table
@@ -157,24 +249,39 @@ class RecommendServices(ServicesBase):
         return table.reset_index(drop=True)
 
     @requires("recommend")
-    def run_parameters(self, user: User | None, run_id: str) -> dict[str, Any]:
+    def run_parameters(self, user: User | None, run_id: Any) -> dict[str, Any]:
         """The parameters (and before/after simulation) a run was stored with."""
         getter = getattr(self.store, "proposal_parameters", None)
         return dict(getter(run_id)) if callable(getter) else {}
 
     @requires("recommend")
-    def decide(
-        self, user: User | None, pairs: list[tuple[str, str]], *, kind: str, decision: str
-    ) -> str:
-        """Record approve / decline / lock for each pair (persisted and audited)."""
+    def decide(self, user: User | None, pairs: Any, *, kind: Any, decision: Any) -> str:
+        """Record approve / decline / lock for each pair (persisted and audited).
+
+        Only pairs that the recommender proposed (in a stored run of that kind) can be
+        decided: a hand-built request cannot approve a pair nobody proposed.
+        """
         assert user is not None
-        if decision not in ("approve", "decline", "lock"):
-            raise ParameterError(f"a decision is approve, decline or lock (got {decision!r})")
-        if not pairs:
+        decision = parse_choice(decision, DECISIONS, what="the decision")
+        kind = parse_choice(kind, (*RUN_KINDS, *_KINDS.values()), what="the kind")
+        kind = _KINDS.get(kind, kind)
+        if not isinstance(pairs, list | tuple) or not pairs:
             raise ParameterError("select at least one proposal first")
+        if len(pairs) > _MAX_DECIDED:
+            raise ParameterError(f"decide at most {_MAX_DECIDED} proposals at once")
         from orgbridge.recommend import decision_key
 
-        kind = _KINDS.get(kind, kind)
+        proposed = self._proposed_keys(kind)
+        for pair in pairs:
+            if (
+                not isinstance(pair, list | tuple)
+                or len(pair) != 2
+                or not all(isinstance(p, str) for p in pair)
+                or decision_key(pair[0], pair[1], kind) not in proposed
+            ):
+                raise ParameterError(
+                    "only proposals of a stored run can be decided; run the recommender first"
+                )
         for a, b in pairs:
             first, second = decision_key(str(a), str(b), kind)
             self.store.record_decision(
@@ -182,16 +289,42 @@ class RecommendServices(ServicesBase):
             )
         return f"{decision}: {len(pairs)} proposal(s) recorded"
 
+    def _proposed_keys(self, kind: str) -> set[tuple[str, str]]:
+        """Pairs of ``kind`` a decision may name: the latest run's proposals and pairs
+        decided before (so a decision can be changed)."""
+        from orgbridge.recommend import decision_key
+
+        keys: set[tuple[str, str]] = set()
+        table = self.store.load_proposals(None)
+        if len(table):
+            kinds = (
+                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
+                if "kind" in table.columns
+                else pd.Series([kind] * len(table))
+            )
+            for a, b, k in zip(table["a"], table["b"], kinds, strict=True):
+                if k == kind:
+                    keys.add(decision_key(str(a), str(b), kind))
+        decided = self.store.decisions()
+        if len(decided):
+            for a, b, k in zip(decided["a"], decided["b"], decided["kind"], strict=True):
+                if str(k) == kind:
+                    keys.add(decision_key(str(a), str(b), kind))
+        return keys
+
     @requires("recommend")
     def export_proposals(
-        self, user: User | None, fmt: str, run_id: str | None = None
+        self, user: User | None, fmt: Any, run_id: Any = None
     ) -> tuple[str, bytes]:
-        """The proposals as CSV or XLSX bytes, with a file name; the export is audited."""
+        """The proposals as CSV or XLSX bytes, with a file name; the export is audited.
+        No cell can start a spreadsheet formula."""
         assert user is not None
+        fmt = parse_choice(fmt, ("csv", "xlsx"), what="the export format")
         table = self.proposals(user, run_id)
         table = table.drop(
             columns=[c for c in table.columns if c in ("breakdown",)], errors="ignore"
         )
+        table = neutralise_frame(table)
         if fmt == "csv":
             payload = table.to_csv(index=False).encode("utf-8")
         elif fmt == "xlsx":
@@ -206,3 +339,8 @@ class RecommendServices(ServicesBase):
             detail={"what": "proposals", "format": fmt, "rows": len(table)},
         )
         return f"orgbridge-proposals.{fmt}", payload
+
+
+def _owner(user: User) -> str:
+    """Whose job it is: the user and role (a role change makes old jobs unreadable)."""
+    return f"{user.username}\x00{user.role}"

@@ -10,7 +10,8 @@ import pandas as pd
 from orgbridge import metrics
 from orgbridge.app._access import PERMISSIONS, check_access, requires
 from orgbridge.app._services_base import (
-    _HIDDEN_ATTRIBUTES,
+    GROUP_METRICS,
+    PERSON_METRICS,
     ServicesBase,
     _number,
 )
@@ -22,11 +23,20 @@ from orgbridge.app.network import (
     ego_positions,
     layout_positions,
 )
-from orgbridge.errors import OrgbridgeError, ParameterError
-from orgbridge.metrics._privacy import (
-    small_group_note,
-    suppress_small_cells,
+from orgbridge.disclosure import (
+    OTHER_GROUPS,
+    disclose_matrix,
+    parse_choice,
+    parse_int,
+    parse_text,
 )
+from orgbridge.errors import OrgbridgeError, ParameterError
+from orgbridge.metrics._privacy import small_group_note
+
+#: Map views: group-level for everyone; one group's people or an ego network for person roles.
+MAP_VIEWS = ("groups", "group", "ego")
+#: The most map elements a search may send back to be searched.
+_MAX_SEARCH_ELEMENTS = 20_000
 
 __all__ = ["SilosServices"]
 
@@ -43,9 +53,11 @@ class SilosServices(ServicesBase):
         assert user is not None
         from orgbridge.app.figures import search_nodes
 
-        text = (query or "").strip()
+        text = parse_text(query, what="the search")
         if not text:
             return {"matches": [], "note": ""}
+        if not isinstance(elements, list) or len(elements) > _MAX_SEARCH_ELEMENTS:
+            elements = []
         groups_only = user.role not in PERMISSIONS["people"]
         matches = search_nodes(elements or [], text, groups_only=groups_only)
         if matches:
@@ -57,42 +69,44 @@ class SilosServices(ServicesBase):
         return {"matches": matches, "note": note}
 
     @requires("aggregates")
-    def silos(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
-        """Group x group tie counts and density, E-I per group, and modularity.
-
-        Every cell or row involving a group under the threshold is blank (NaN) and listed in
-        ``suppressed``. Communities come from :meth:`communities` (they take longer).
+    def silos(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
+        """Group x group tie counts and density, E-I per group, and modularity, as the
+        disclosure policy shows them (small groups pooled and unlabelled, complementary
+        suppression). Communities come from :meth:`communities` (they take longer).
         """
+        group_by = self._group_by(group_by)
+        plan = self._plan(group_by)
         ties = self._group_ties(group_by)
         tie_matrix = metrics.tie_matrix
-        sizes = self._sizes(group_by)
-        counts = suppress_small_cells(tie_matrix(ties, "ties"), sizes, min_group=self.min_group)
-        density = suppress_small_cells(tie_matrix(ties, "density"), sizes, min_group=self.min_group)
+        counts = disclose_matrix(tie_matrix(ties, "ties"), plan)
+        density = disclose_matrix(tie_matrix(ties, "density"), plan)
         ei = self._ei(group_by)
         return {
             "group_by": group_by,
             "counts": counts,
             "density": density,
-            "ei": self._suppress(ei.table),
+            "ei": self._disclose(ei.table, plan),
             "ei_index": _number(ei["ei_index"]),
             "ei_baseline": _number(ei["ei_baseline"]),
             "modularity": _number(self._modularity(group_by)["modularity"]),
-            "suppressed": [str(g) for g, n in sizes.items() if n < self.min_group],
+            "suppressed": [OTHER_GROUPS] if plan.small else [],
+            "hidden": len(plan.hidden),
             "note": small_group_note(self.min_group),
         }
 
     @requires("aggregates")
-    def communities(self, user: User | None, group_by: str = "department") -> dict[str, Any]:
+    def communities(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
         """Informal communities (Leiden) against the groups: count, NMI, ARI and a crosstab.
 
-        Communities under the threshold are pooled into "smaller communities"; cells under
-        the threshold are blank. ``{"error": message}`` when they cannot be found.
+        Communities under the threshold are pooled into "smaller communities"; group columns
+        follow the grouping's suppression plan. ``{"error": message}`` when they cannot be
+        found.
         """
+        group_by = self._group_by(group_by)
         try:
             found = self._communities(group_by)
         except OrgbridgeError as error:
             return {"error": str(error)}
-        sizes = self._sizes(group_by)
         table = found.table
         cross = pd.crosstab(table["community"], table["group"].astype(str))
         big = cross.sum(axis=1) >= self.min_group
@@ -101,9 +115,10 @@ class SilosServices(ServicesBase):
         cross.index = [f"community {c + 1}" for c in cross.index]
         if small_total.sum() > 0:
             cross.loc["smaller communities"] = small_total
-        cross = suppress_small_cells(
-            cross, pd.concat([cross.sum(axis=1), sizes]), min_group=self.min_group
-        )
+        plan = self._plan(group_by)
+        cross = disclose_matrix(cross.astype(float), plan)
+        if OTHER_GROUPS in cross.index:
+            cross = cross.drop(index=OTHER_GROUPS)
         return {
             "count": int(found["count"]),
             "nmi": _number(found["nmi"]),
@@ -113,12 +128,13 @@ class SilosServices(ServicesBase):
         }
 
     @requires("people")
-    def brokers(
-        self, user: User | None, group_by: str = "department", limit: int = 500
-    ) -> pd.DataFrame:
+    def brokers(self, user: User | None, group_by: Any = None, limit: Any = 500) -> pd.DataFrame:
         """The people who bridge the most: betweenness, constraint, effective size and groups
-        tied (top ``limit`` by betweenness)."""
+        tied (top ``limit`` by betweenness). The grouping sits beside people, so it is never
+        a special category."""
         assert user is not None
+        group_by = self._group_by(group_by, person_level=True)
+        limit = parse_int(limit, what="the number of brokers", low=1, high=5000)
         graph = self.graph()
         tied = self._groups_tied(group_by)
         table = (
@@ -141,18 +157,19 @@ class SilosServices(ServicesBase):
         return pd.DataFrame(table.drop(columns="person_id").reset_index(drop=True))
 
     @requires("aggregates")
-    def bridging(self, user: User | None, group_by: str = "department") -> pd.DataFrame:
-        """Group pairs joined through one person or one tie; the people only for person roles."""
+    def bridging(self, user: User | None, group_by: Any = None) -> pd.DataFrame:
+        """Group pairs joined through one person or one tie (never a hidden group); the
+        people only for person roles and never under a special-category grouping."""
         assert user is not None
+        group_by = self._group_by(group_by)
         table = self._bridging(group_by).copy()
-        sizes = self._sizes(group_by)
-        small = set(str(g) for g, n in sizes.items() if n < self.min_group)
+        small = set(self._plan(group_by).hidden)
         involved = table["group_a"].astype(str).isin(small) | table["group_b"].astype(str).isin(
             small
         )
         table = table.loc[~involved].reset_index(drop=True)
         bridges = table.pop("bridges")
-        if user.role in PERMISSIONS["people"] and len(table):
+        if user.role in PERMISSIONS["people"] and len(table) and group_by not in self._special():
             graph = self.graph()
             labels = [
                 ", ".join(str(x) for x in self._labels(user, graph.positions([str(p) for p in b])))
@@ -166,39 +183,39 @@ class SilosServices(ServicesBase):
         self,
         user: User | None,
         *,
-        view: str = "groups",
-        group_by: str = "department",
-        group: str | None = None,
-        person: str | None = None,
-        steps: int = 1,
-        colour_by: str = "group",
-        size_by: str = "size",
+        view: Any = "groups",
+        group_by: Any = None,
+        group: Any = None,
+        person: Any = None,
+        steps: Any = 1,
+        colour_by: Any = "group",
+        size_by: Any = "size",
     ) -> NetworkView:
         """The map: group-level by default; person-level (one group, or an ego network of
         1-3 steps) for the roles that may see people. Capped at MAX_ELEMENTS elements."""
         assert user is not None
+        view = parse_choice(view, MAP_VIEWS, what="the map view")
         if view == "groups":
+            group_by = self._group_by(group_by)
+            colour_by = parse_choice(colour_by, ("group", *GROUP_METRICS), what="colour")
+            size_by = parse_choice(size_by, GROUP_METRICS, what="size")
             return self._group_network(group_by, colour_by, size_by)
         check_access(user, "people")
+        group_by = self._group_by(group_by, person_level=True)
+        colour_by = parse_choice(colour_by, self._person_colours(), what="colour")
+        size_by = parse_choice(size_by, (*PERSON_METRICS, "constant", "size"), what="size")
         graph = self.graph()
         adjacency = graph.adjacency()
         if view == "group":
-            if group is None:
-                raise ParameterError("choose a group to show its people")
+            group = parse_choice(group, self.group_values(user, group_by), what="the group")
             labels = self._group_labels(group_by)
             chosen = np.flatnonzero(labels == group)
-            if len(chosen) < self.min_group:
-                raise ParameterError(
-                    f"{group!r} has {small_group_note(self.min_group)}; it is not shown"
-                )
-        elif view == "ego":
+        else:
             if not person:
                 raise ParameterError("choose a person for the ego network")
-            if not 1 <= int(steps) <= 3:
-                raise ParameterError(f"an ego network has 1 to 3 steps (got {steps})")
-            chosen = ego_positions(adjacency, self._position(user, person), int(steps))
-        else:
-            raise ParameterError(f"unknown map view {view!r}")
+            steps = parse_int(steps, what="the ego network's steps", low=1, high=3, default=1)
+            person = parse_text(person, what="the person")
+            chosen = ego_positions(adjacency, self._position(user, person), steps)
         total = len(chosen)
         kept, src, dst, weight = cap_selection(adjacency, chosen, max_elements=MAX_ELEMENTS)
         xy = layout_positions(len(kept), src, dst)
@@ -230,55 +247,51 @@ class SilosServices(ServicesBase):
     def _group_network(self, group_by: str, colour_by: str, size_by: str) -> NetworkView:
         ties = self._group_ties(group_by).table
         sizes = self._sizes(group_by)
-        small = sizes < self.min_group
+        plan = self._plan(group_by)
+        labels_all = [str(g) for g in sizes.index]
+        # groups under the threshold are not drawn (their names would say who is in them);
+        # groups hidden to protect them are drawn without figures or ties
+        drawn = [g for g in labels_all if g not in plan.small]
+        blank = np.array([g in plan.protecting for g in drawn], dtype=bool)
         ei = self._ei(group_by).table.set_index("group")
         try:
             equity = self._equity(group_by).table.set_index("group")
         except OrgbridgeError:
             equity = pd.DataFrame(index=sizes.index)
-        metrics = pd.DataFrame({"size": sizes.astype(float)})
+        metrics = pd.DataFrame({"size": sizes.astype(float)}).reindex(drawn)
         for column in ("ei_index", "ei_difference"):
-            metrics[column] = (
-                ei[column].reindex(sizes.index).astype(float) if column in ei else np.nan
-            )
+            metrics[column] = ei[column].reindex(drawn).astype(float) if column in ei else np.nan
         for column in ("mean_exposure", "share_within_2_hops"):
             metrics[column] = (
-                pd.to_numeric(equity[column].reindex(sizes.index), errors="coerce")
+                pd.to_numeric(equity[column].reindex(drawn), errors="coerce")
                 if column in equity
                 else np.nan
             )
-        metrics.loc[small.to_numpy()] = np.nan
-        groups = [str(g) for g in sizes.index]
+        metrics.loc[blank] = np.nan
+        shown = {g for g, b in zip(drawn, blank, strict=True) if not b}
         between = ties[(ties["group_a"] != ties["group_b"]) & (ties["ties"] > 0)]
         between = between[
-            ~between["group_a"].astype(str).isin(set(np.array(groups)[small.to_numpy()]))
+            between["group_a"].astype(str).isin(shown) & between["group_b"].astype(str).isin(shown)
         ]
-        between = between[
-            ~between["group_b"].astype(str).isin(set(np.array(groups)[small.to_numpy()]))
-        ]
-        index = {g: i for i, g in enumerate(groups)}
+        index = {g: i for i, g in enumerate(drawn)}
         src = between["group_a"].astype(str).map(index).to_numpy(dtype=np.int64)
         dst = between["group_b"].astype(str).map(index).to_numpy(dtype=np.int64)
-        if len(groups) + len(src) > MAX_ELEMENTS:
+        if len(drawn) + len(src) > MAX_ELEMENTS:
             strongest = np.argsort(-between["ties"].to_numpy(), kind="stable")[
-                : max(MAX_ELEMENTS - len(groups), 0)
+                : max(MAX_ELEMENTS - len(drawn), 0)
             ]
             between, src, dst = between.iloc[strongest], src[strongest], dst[strongest]
-        xy = layout_positions(len(groups), src, dst)
-        label = [
-            f"{g} ({small_group_note(self.min_group)})" if s else g
-            for g, s in zip(groups, small, strict=True)
-        ]
+        xy = layout_positions(len(drawn), src, dst)
         colour: Any = (
-            groups
-            if colour_by in ("group", group_by) or colour_by not in metrics
+            drawn
+            if colour_by == "group" or colour_by not in metrics
             else metrics[colour_by].to_numpy()
         )
         size = metrics[size_by].to_numpy() if size_by in metrics else metrics["size"].to_numpy()
         nodes = pd.DataFrame(
             {
-                "id": [f"g{i}" for i in range(len(groups))],
-                "label": label,
+                "id": [f"g{i}" for i in range(len(drawn))],
+                "label": drawn,
                 "x": xy[:, 0],
                 "y": xy[:, 1],
                 "colour": colour,
@@ -286,8 +299,10 @@ class SilosServices(ServicesBase):
             }
         )
         nodes["hover"] = [
-            f"{lab}" if s else f"{g}: {int(n):,} people"
-            for g, lab, n, s in zip(groups, label, sizes, small, strict=True)
+            f"{g}: figures withheld so that a smaller group cannot be worked out"
+            if b
+            else f"{g}: {int(n):,} people"
+            for g, n, b in zip(drawn, metrics["size"].fillna(0), blank, strict=True)
         ]
         edges = pd.DataFrame(
             {
@@ -297,10 +312,10 @@ class SilosServices(ServicesBase):
             }
         )
         note = None
-        if small.any():
+        if plan.small:
             note = (
-                f"{int(small.sum())} group(s) with {small_group_note(self.min_group)} "
-                "shown without figures or ties"
+                f"{len(plan.small)} group(s) with {small_group_note(self.min_group)} not shown"
+                + (f"; {len(plan.protecting)} shown without figures" if plan.protecting else "")
             )
         colour_name = "group" if isinstance(colour, list) else colour_by
         return NetworkView(
@@ -310,9 +325,15 @@ class SilosServices(ServicesBase):
             colour_name,
             size_by if size_by in metrics else "size",
             note,
-            len(groups),
-            len(groups),
+            len(drawn),
+            len(labels_all),
         )
+
+    def _person_colours(self) -> tuple[str, ...]:
+        """What a person-level map may colour people by: metrics, or a non-special grouping."""
+        special = self._special()
+        groupings = [g for g in self._allowed_groupings() if g not in special]
+        return ("group", *PERSON_METRICS, *groupings)
 
     def _person_values(self, positions: np.ndarray, what: str, group_by: str) -> np.ndarray:
         graph = self.graph()
@@ -334,7 +355,11 @@ class SilosServices(ServicesBase):
             return np.asarray(table["groups_tied"].to_numpy(dtype=float)[positions])
         if what == "constant" or what == "size":
             return np.ones(len(positions))
-        if what in people.columns and what not in _HIDDEN_ATTRIBUTES and what not in graph.special:
+        if (
+            what in people.columns
+            and what in self._person_colours()
+            and what not in self._special()
+        ):
             values = people[what].to_numpy()[positions]
             return np.array(["(missing)" if pd.isna(v) else str(v) for v in values], dtype=object)
         raise ParameterError(f"cannot colour or size people by {what!r}")
@@ -343,7 +368,7 @@ class SilosServices(ServicesBase):
         people = self.graph().people
         parts = [label]
         for column in dict.fromkeys([group_by, "department", "level", "location"]):
-            if column in people.columns and column not in self.graph().special:
+            if column in people.columns and column in self._person_colours():
                 value: Any = people[column].iat[position]
                 if pd.notna(value):
                     parts.append(f"{column}: {value}")

@@ -45,6 +45,7 @@ def test_every_guarded_method_refuses_anonymous_callers(services: Services) -> N
     [
         lambda s: s.brokers(EXEC),
         lambda s: s.people_options(EXEC, ""),
+        lambda s: s.group_values(EXEC, "department"),
         lambda s: s.network(EXEC, view="group", group="Finance"),
         lambda s: s.network(EXEC, view="ego", person="fin01", steps=1),
         lambda s: s.recommend(EXEC, count=3),
@@ -70,33 +71,37 @@ def test_executive_aggregates_never_name_anyone(services: Services) -> None:
         services.network(EXEC, colour_by="mean_exposure"),
         services.exposure(EXEC),
         services.programme(EXEC),
-        services.group_values(EXEC, "department"),
     ]
     text = "".join(_text(r) for r in results)
     assert [s for s in strings if s in text] == []
     assert services.programme(EXEC)["pairs"] is None
 
 
-def test_small_groups_are_suppressed_and_labelled(services: Services) -> None:
+def test_small_groups_are_pooled_unlabelled_and_protected(services: Services) -> None:
+    # Legal (3 people) is under the threshold; Engineering (the smallest other group, first
+    # by name among the 12s) is hidden with it so that no total gives Legal back.
     silos = services.silos(EXEC)
-    assert silos["suppressed"] == ["Legal"]
-    assert silos["counts"].loc["Legal"].isna().all() and silos["counts"]["Legal"].isna().all()
+    assert silos["suppressed"] == ["other groups"] and silos["hidden"] == 2
+    assert "Legal" not in silos["counts"].index and "Legal" not in silos["counts"].columns
+    assert silos["counts"].loc["other groups"].isna().all()
+    assert silos["counts"].loc["Engineering"].isna().all()
+    assert silos["counts"]["Engineering"].isna().all()
     assert not silos["counts"].loc["Finance", ["Sales"]].isna().any()
     ei = silos["ei"].set_index("group")
-    assert bool(ei.loc["Legal", "suppressed"]) and ei.loc["Legal", "note"] == "fewer than 5 people"
-    assert pd.isna(ei.loc["Legal", "ei_index"])
+    assert "Legal" not in ei.index and bool(ei.loc["other groups", "suppressed"])
+    assert "fewer than 5 people" in ei.loc["other groups", "note"]
+    assert bool(ei.loc["Engineering", "suppressed"]) and pd.isna(ei.loc["Engineering", "size"])
     exposure = services.exposure(EXEC)
-    assert "Legal" not in [row["group"] for row in exposure["least_exposed"]]
+    assert {"Legal", "Engineering"}.isdisjoint(r["group"] for r in exposure["least_exposed"])
     dist = exposure["distribution"].set_index("group")
-    assert pd.isna(dist.loc["Legal", "size"]) and dist.loc["Finance", "size"] == 12
+    assert "Legal" not in dist.index and dist.loc["Finance", "size"] == 12
     view = services.network(EXEC)
-    legal = view.nodes[view.nodes["label"].str.startswith("Legal")]
-    assert legal["label"].iloc[0] == "Legal (fewer than 5 people)" and np.isnan(
-        legal["size"].iloc[0]
-    )
-    assert legal["id"].iloc[0] not in set(view.edges["source"]) | set(view.edges["target"])
+    assert not view.nodes["label"].str.contains("Legal").any()
+    engineering = view.nodes[view.nodes["label"] == "Engineering"]
+    assert np.isnan(engineering["size"].iloc[0])
+    assert engineering["id"].iloc[0] not in set(view.edges["source"]) | set(view.edges["target"])
     assert "Legal" not in services.group_values(ANALYST, "department")
-    with pytest.raises(ParameterError, match="fewer than 5"):
+    with pytest.raises(ParameterError, match="offered values"):
         services.network(ANALYST, view="group", group="Legal")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash
@@ -98,11 +97,6 @@ def make_layout(context: Context) -> Any:
     return layout
 
 
-def decode_upload(contents: str) -> bytes:
-    """The bytes of a dcc.Upload ``contents`` data URL."""
-    return base64.b64decode(contents.split(",", 1)[1])
-
-
 def register(app: dash.Dash, context: Context) -> None:
     dash.register_page(__name__, path="/data", name="Data", order=5, layout=make_layout(context))  # type: ignore[no-untyped-call]
     services = context.services
@@ -140,17 +134,14 @@ def register(app: dash.Dash, context: Context) -> None:
         leader_rule: str | None,
         *states: Any,
     ) -> tuple[Any, ...]:
+        # the files stay encoded until the service has checked the role and their size
         names, contents = states[: len(ids.DATA_KINDS)], states[len(ids.DATA_KINDS) :]
         files = {
-            kind: (str(name), decode_upload(content))
+            kind: (name, content)
             for kind, name, content in zip(ids.DATA_KINDS, names, contents, strict=True)
             if name and content
         }
-        mapping = (
-            (str(mapping_name), decode_upload(mapping_contents))
-            if mapping_name and mapping_contents
-            else None
-        )
+        mapping = (mapping_name, mapping_contents) if mapping_name and mapping_contents else None
         checked = services.validate_upload(
             context.current_user(), files, mapping=mapping, leader_rule=leader_rule
         )

@@ -98,7 +98,7 @@ def register(app: dash.Dash, context: Context) -> None:
         shown = services.network(
             user,
             view="groups",
-            group_by=group_by or "department",
+            group_by=group_by,
             colour_by="mean_exposure",
             size_by="size",
         )

@@ -80,7 +80,7 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     @safely(4)
     def update_programme_pairs(group_by: str | None) -> tuple[Any, ...]:
-        result = context.services.programme(context.current_user(), group_by or "department")
+        result = context.services.programme(context.current_user(), group_by)
         pairs = result["pairs"]
         if pairs is None:
             return figures.coverage_figure(result["coverage"]), [], []
@@ -101,9 +101,7 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     @safely(5)
     def update_history(group_by: str | None) -> tuple[Any, ...]:
-        history = context.services.programme_history(
-            context.current_user(), group_by or "department"
-        )
+        history = context.services.programme_history(context.current_user(), group_by)
         return (
             figures.programme_history_figure(history, "coverage"),
             figures.programme_history_figure(history, "share_within_2_hops"),

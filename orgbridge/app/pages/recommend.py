@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import dash
@@ -10,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from orgbridge.app import figures, ids
-from orgbridge.app.pages._common import Context, denied_layout, safely
+from orgbridge.app.pages._common import Context, alert, denied_layout, safely
 from orgbridge.app.services import OBJECTIVES
 from orgbridge.errors import OrgbridgeError
 
@@ -143,6 +144,7 @@ def make_layout(context: Context) -> Any:
                     id=ids.REC_PROGRESS, value=0, className="mt-2", style={"height": "18px"}
                 ),
                 dcc.Store(id=ids.REC_RESULT),
+                dcc.Interval(id=ids.REC_POLL, interval=500, disabled=True),
                 html.Div(message, id=ids.REC_ALERT),
                 html.Div(
                     [
@@ -204,8 +206,14 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     services = context.services
 
+    # A run is a job on the server bound to the user who started it: the client holds only
+    # the job's id, and asking about someone else's id answers "unknown".
     @app.callback(
         Output(ids.REC_RESULT, "data"),
+        Output(ids.REC_POLL, "disabled"),
+        Output(ids.REC_RUN, "disabled"),
+        Output(ids.REC_CANCEL, "disabled"),
+        Output(ids.REC_ALERT, "children", allow_duplicate=True),
         Input(ids.REC_RUN, "n_clicks"),
         State(ids.REC_KIND, "value"),
         State(ids.REC_COHORT, "value"),
@@ -213,61 +221,79 @@ def register(app: dash.Dash, context: Context) -> None:
         State(ids.REC_COUNT, "value"),
         State(ids.REC_DIFFERENT_DEPARTMENT, "value"),
         State(ids.REC_MAX_LEVEL_GAP, "value"),
-        background=True,
-        progress=[Output(ids.REC_PROGRESS, "value"), Output(ids.REC_PROGRESS, "label")],
-        running=[
-            (Output(ids.REC_RUN, "disabled"), True, False),
-            (Output(ids.REC_CANCEL, "disabled"), False, True),
-        ],
-        cancel=[Input(ids.REC_CANCEL, "n_clicks")],
         prevent_initial_call=True,
     )
-    def run_recommender(
-        set_progress: Any,
+    @safely(5)
+    def start_run(
         _: int,
-        kind: str,
-        cohort: str,
-        objective: str,
-        count: int | None,
-        different: list[str] | None,
-        max_gap: int | None,
-    ) -> dict[str, Any]:
-        # Runs in a worker process: the user comes from the signed session cookie.
-        def progress(stage: str, done: int, total: int) -> None:
-            set_progress((int(100 * done / total) if total else 0, stage))
-
-        try:
-            return services.recommend(
-                context.current_user(),
-                kind=kind,
-                cohort=cohort,
-                objective=objective,
-                count=int(count or 10),
-                different_department=bool(different),
-                max_level_gap=max_gap,
-                progress=progress,
-            )
-        except OrgbridgeError as error:
-            return {"error": str(error)}
+        kind: Any,
+        cohort: Any,
+        objective: Any,
+        count: Any,
+        different: Any,
+        max_gap: Any,
+    ) -> tuple[Any, ...]:
+        job = services.start_recommend(
+            context.current_user(),
+            kind=kind,
+            cohort=cohort,
+            objective=objective,
+            count=count,
+            different_department=different,
+            max_level_gap=max_gap,
+        )
+        return {"job": job}, False, True, False
 
     @app.callback(
         Output(ids.REC_GRID, "rowData"),
         Output(ids.REC_GRID, "columnDefs"),
         Output(ids.REC_BEFORE_AFTER, "figure"),
+        Output(ids.REC_PROGRESS, "value"),
+        Output(ids.REC_PROGRESS, "label"),
+        Output(ids.REC_POLL, "disabled", allow_duplicate=True),
+        Output(ids.REC_RUN, "disabled", allow_duplicate=True),
+        Output(ids.REC_CANCEL, "disabled", allow_duplicate=True),
         Output(ids.REC_ALERT, "children"),
-        Input(ids.REC_RESULT, "data"),
+        Input(ids.REC_POLL, "n_intervals"),
+        State(ids.REC_RESULT, "data"),
         prevent_initial_call=True,
     )
-    @safely(4)
-    def show_run(run: dict[str, Any] | None) -> tuple[Any, ...]:
-        if not run:
-            return no_update, no_update, no_update
-        if "error" in run:
-            raise OrgbridgeError(run["error"])
+    def poll_run(_: int, job: Any) -> tuple[Any, ...]:
         user = context.current_user()
-        services.save_run(user, run)
-        rows = figures.proposal_rows(services.proposals(user, run["run_id"]))
-        return rows, _grid_columns(rows), figures.before_after_figure(run.get("simulation") or {})
+        job_id = job.get("job") if isinstance(job, dict) else None
+        stop = (True, False, True)  # polling off, Run on, Cancel off
+        try:
+            status = services.recommend_status(user, job_id)
+            state = status["state"]
+            if state == "running":
+                total = status.get("total") or 0
+                done = int(100 * status.get("done", 0) / total) if total else 5
+                stage = str(status.get("stage", ""))
+                return (no_update,) * 3 + (done, stage, False, True, False, None)
+            if state == "done":
+                result = status["result"]
+                rows = figures.proposal_rows(services.proposals(user, result["run_id"]))
+                figure = figures.before_after_figure(result.get("simulation") or {})
+                return (rows, _grid_columns(rows), figure, 100, "done", *stop, None)
+            message = {
+                "cancelled": "the run was cancelled",
+                "failed": status.get("error", "the run failed"),
+            }.get(state, "no such run (it may have finished long ago): run it again")
+            raise OrgbridgeError(str(message))
+        except OrgbridgeError as error:
+            return (no_update,) * 3 + (0, "", *stop, alert(error))
+
+    @app.callback(
+        Output(ids.REC_CANCEL, "disabled", allow_duplicate=True),
+        Input(ids.REC_CANCEL, "n_clicks"),
+        State(ids.REC_RESULT, "data"),
+        prevent_initial_call=True,
+    )
+    def cancel_run(_: int, job: Any) -> bool:
+        job_id = job.get("job") if isinstance(job, dict) else None
+        with contextlib.suppress(OrgbridgeError):
+            services.cancel_recommend(context.current_user(), job_id)
+        return True
 
     @app.callback(
         Output(ids.REC_GRID, "rowData", allow_duplicate=True),

@@ -278,8 +278,8 @@ def register(app: dash.Dash, context: Context) -> None:
     @safely(6)
     def update_silos(group_by: str | None, value: str) -> tuple[Any, ...]:
         user = context.current_user()
-        result = services.silos(user, group_by or "department")
-        bridging = services.bridging(user, group_by or "department")
+        result = services.silos(user, group_by)
+        bridging = services.bridging(user, group_by)
         matrix = result["counts"] if value == "ties" else result["density"]
         heatmap = figures.matrix_figure(
             matrix, title=f"Ties between groups ({value})", suppressed=result["suppressed"]
@@ -305,7 +305,7 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     @safely(2)
     def update_communities(group_by: str | None) -> Any:
-        found = services.communities(context.current_user(), group_by or "department")
+        found = services.communities(context.current_user(), group_by)
         return communities_block(found, group_by or "department")
 
     @app.callback(
@@ -319,7 +319,7 @@ def register(app: dash.Dash, context: Context) -> None:
     def update_brokers(group_by: str | None) -> tuple[Any, ...]:
         if not context.user_may("people"):
             return [], []
-        table = services.brokers(context.current_user(), group_by or "department")
+        table = services.brokers(context.current_user(), group_by)
         return figures.grid_rows(table), figures.grid_columns(table)
 
     @app.callback(
@@ -337,7 +337,7 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     def group_options(group_by: str | None) -> tuple[Any, Any]:
         try:
-            values = services.group_values(context.current_user(), group_by or "department")
+            values = services.group_values(context.current_user(), group_by)
         except OrgbridgeError:
             return [], None
         return values, (values[0] if values else None)
@@ -388,7 +388,7 @@ def register(app: dash.Dash, context: Context) -> None:
         shown = services.network(
             context.current_user(),
             view=view,
-            group_by=group_by or "department",
+            group_by=group_by,
             group=group,
             person=person,
             steps=steps or 1,
