@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -12,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from orgbridge.app.auth import User
+from orgbridge.disclosure import pseudonyms
 from orgbridge.errors import AccessDenied
 
 __all__ = ["PERMISSIONS", "check_access", "pseudonym", "requires"]
@@ -69,7 +68,7 @@ def requires(
 
 
 def pseudonym(person_ids: pd.Index | np.ndarray | list[str], key: bytes) -> np.ndarray:
-    """Stable pseudonyms ``P-xxxxxxxx`` (keyed hash of each person_id).
+    """Stable pseudonyms ``P-`` + 16 hex digits (see :func:`orgbridge.disclosure.pseudonyms`).
 
     Example
     -------
@@ -78,10 +77,4 @@ def pseudonym(person_ids: pd.Index | np.ndarray | list[str], key: bytes) -> np.n
     >>> str(pseudonym(["a"], b"k")[0]).startswith("P-")
     True
     """
-    return np.array(
-        [
-            "P-" + hmac.new(key, str(pid).encode(), hashlib.sha256).hexdigest()[:8]
-            for pid in person_ids
-        ],
-        dtype=object,
-    )
+    return pseudonyms(person_ids, key)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from orgbridge import metrics
-from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
+from orgbridge.app._access import check_access, requires
 from orgbridge.app._cache import AnalysisCache, Offloader
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
@@ -21,7 +21,10 @@ from orgbridge.disclosure import (
     disclose_groups,
     disclosed_gap,
     groupable_attributes,
+    identity_for,
     parse_text,
+    person_labels,
+    pseudonyms,
     special_columns,
     suppression_plan,
 )
@@ -335,25 +338,21 @@ class ServicesBase:
         return pd.Series(groups.sizes, index=list(groups.labels))
 
     def _labels(self, user: User, positions: np.ndarray) -> np.ndarray:
-        """What a person is called for this user: name (or id), or a pseudonym."""
-        graph = self.graph()
-        if user.role in PERMISSIONS["names"]:
-            ids = graph.ids.to_numpy()[positions].astype(object)
-            if "name" in graph.people.columns:
-                names = graph.people["name"].to_numpy()[positions]
-                labelled: np.ndarray = np.where(pd.notna(names), names, ids).astype(object)
-                return labelled
-            return np.asarray(ids)
+        """What a person is called for this user (the disclosure policy: name or pseudonym)."""
         check_access(user, "people")
-        return np.asarray(self._public_ids(user)[positions])
+        graph = self.graph()
+        if identity_for(user.role) == "pseudonym":
+            return np.asarray(self._public_ids(user)[positions])
+        names = graph.people["name"].to_numpy()[positions] if "name" in graph.people else None
+        return person_labels(graph.ids.to_numpy()[positions], names, role=user.role, key=self._key)
 
     def _public_ids(self, user: User) -> np.ndarray:
         """The id of every person as this user may see it (person_id, or a pseudonym)."""
         check_access(user, "people")
         graph = self.graph()
-        if user.role in PERMISSIONS["names"]:
+        if identity_for(user.role) == "name":
             return graph.ids.to_numpy().astype(object)
-        result: np.ndarray = self._cached(("pseudonyms",), lambda: pseudonym(graph.ids, self._key))
+        result: np.ndarray = self._cached(("pseudonyms",), lambda: pseudonyms(graph.ids, self._key))
         return result
 
     def _position(self, user: User, public_id: str) -> int:

@@ -26,6 +26,7 @@ from orgbridge.app.network import (
 from orgbridge.disclosure import (
     OTHER_GROUPS,
     disclose_matrix,
+    neutralise_frame,
     parse_choice,
     parse_int,
     parse_text,
@@ -155,6 +156,19 @@ class SilosServices(ServicesBase):
         positions = graph.positions(table["person_id"].astype(str))
         table.insert(0, "person", self._labels(user, positions))
         return pd.DataFrame(table.drop(columns="person_id").reset_index(drop=True))
+
+    @requires("people")
+    def export_brokers(self, user: User | None, group_by: Any = None) -> tuple[str, bytes]:
+        """The brokers table as CSV bytes with a file name (audited; no cell can start a
+        spreadsheet formula)."""
+        assert user is not None
+        table = neutralise_frame(self.brokers(user, group_by))
+        self.store.audit(
+            "export",
+            by=user.username,
+            detail={"what": "brokers", "format": "csv", "rows": len(table)},
+        )
+        return "orgbridge-brokers.csv", table.to_csv(index=False).encode("utf-8")
 
     @requires("aggregates")
     def bridging(self, user: User | None, group_by: Any = None) -> pd.DataFrame:

@@ -11,6 +11,8 @@ through this package:
   suppression (no total or difference reveals a hidden group) and means over enough people.
 - :func:`parse_choice`, :func:`parse_int`, :func:`parse_flag`, :func:`parse_text`: client
   parameters parsed into allow-listed values before any computation.
+- :func:`person_labels`, :func:`person_columns`, :func:`pseudonyms`: a person as a role may
+  see them (name, pseudonym or nothing; special-category values never per person).
 - :func:`neutralise_frame` / :func:`neutralise_cell`: no exported cell can start a formula.
 """
 
@@ -22,6 +24,12 @@ from orgbridge.disclosure._attributes import (
     special_columns,
 )
 from orgbridge.disclosure._params import parse_choice, parse_flag, parse_int, parse_text
+from orgbridge.disclosure._people import (
+    identity_for,
+    person_columns,
+    person_labels,
+    pseudonyms,
+)
 from orgbridge.disclosure._tables import (
     OTHER_GROUPS,
     SuppressionPlan,
@@ -43,12 +51,16 @@ __all__ = [
     "disclose_matrix",
     "disclosed_gap",
     "groupable_attributes",
+    "identity_for",
     "neutralise_cell",
     "neutralise_frame",
     "parse_choice",
     "parse_flag",
     "parse_int",
     "parse_text",
+    "person_columns",
+    "person_labels",
+    "pseudonyms",
     "special_columns",
     "suppression_plan",
 ]

@@ -11,6 +11,7 @@ import pytest
 from dash.testing.wait import until
 
 from orgbridge.app import create_app, ensure_demo_users
+from orgbridge.graph import OrgGraph
 from orgbridge.graph._workspace import Workspace
 from tests.app.org import person_strings, small_org
 
@@ -101,9 +102,10 @@ def test_filter_changes_the_map(dash_duo: Any, tmp_path: Path) -> None:
     log_in(dash_duo, "analyst", creds["analyst"])
     visit(dash_duo, "/silos")
     nodes = "return document.getElementById('map')._cyreg.cy.nodes().map(n => n.id())"
-    until(lambda: len(dash_duo.driver.execute_script(nodes)) == 5, timeout=10)
+    # five departments; Legal (3 people) is not drawn
+    until(lambda: len(dash_duo.driver.execute_script(nodes)) == 4, timeout=10)
     groups = dash_duo.driver.execute_script(nodes)
-    assert groups == ["g0", "g1", "g2", "g3", "g4"]
+    assert groups == ["g0", "g1", "g2", "g3"]
     radio = dash_duo.find_elements("#map-view input")[1]  # people of one group
     dash_duo.driver.execute_script("arguments[0].click()", radio)
     until(lambda: dash_duo.driver.execute_script(nodes) != groups, timeout=15)
@@ -146,3 +148,31 @@ def test_recommendation_approval_survives_a_restart(dash_duo: Any, tmp_path: Pat
 def test_bodies_are_json_or_html() -> None:
     # guards the leak check above: a person string must show up in a JSON body as is
     assert "Name-fin01" in json.dumps({"label": "Name-fin01"})
+
+
+def test_executive_group_by_offers_no_identifier_or_special_category(
+    dash_duo: Any, tmp_path: Path
+) -> None:
+    graph = small_org()
+    people = graph.people.assign(
+        gender=["female" if i % 2 else "male" for i in range(graph.n_people)],
+        email=[f"{p}@example.org" for p in graph.ids],
+    )
+    with Workspace.open(tmp_path) as ws:
+        ws.save_graph(
+            OrgGraph(people, graph.explicit_ties(), special=["gender"]),
+            log={"rows_in": 51, "rows_loaded": 51, "rows_rejected": 0},
+        )
+    creds = ensure_demo_users(tmp_path)
+    start(dash_duo, tmp_path)
+    log_in(dash_duo, "executive", creds["executive"])
+    options = "return Array.from(document.querySelectorAll('[role=option]')).map(e => e.innerText)"
+    for path, dropdown in (("/silos", "#silo-group-by"), ("/exposure", "#exposure-group-by")):
+        visit(dash_duo, path)
+        dash_duo.find_element(dropdown).click()
+        until(lambda: len(dash_duo.driver.execute_script(options)) > 0, timeout=10)
+        offered = [o.strip() for o in dash_duo.driver.execute_script(options)]
+        assert "department" in offered
+        forbidden = {"name", "person_id", "manager_id", "email", "gender", "start_date"}
+        assert forbidden.isdisjoint(offered), offered
+    assert dash_duo.get_logs() == []

@@ -117,13 +117,13 @@ def make_layout(context: Context) -> Any:
                 dbc.Button(
                     "Export CSV", id=ids.BROKER_EXPORT, size="sm", className="mb-1", n_clicks=0
                 ),
+                dcc.Download(id=ids.BROKER_DOWNLOAD),
                 dcc.Loading(
                     dag.AgGrid(
                         id=ids.BROKER_GRID,
                         rowData=[],
                         columnDefs=[],
                         dashGridOptions=grid_options,
-                        csvExportParams={"fileName": "orgbridge-brokers.csv"},
                         style={"height": "300px"},
                     ),
                     overlay_style={"visibility": "visible", "opacity": 0.5},
@@ -322,13 +322,18 @@ def register(app: dash.Dash, context: Context) -> None:
         table = services.brokers(context.current_user(), group_by)
         return figures.grid_rows(table), figures.grid_columns(table)
 
+    # exported by the server, through the disclosure policy (no cell can start a formula)
     @app.callback(
-        Output(ids.BROKER_GRID, "exportDataAsCsv"),
+        Output(ids.BROKER_DOWNLOAD, "data"),
+        Output(ids.SILO_ALERT, "children", allow_duplicate=True),
         Input(ids.BROKER_EXPORT, "n_clicks"),
+        State(ids.SILO_GROUP_BY, "value"),
         prevent_initial_call=True,
     )
-    def export_brokers(_: int) -> bool:
-        return True
+    @safely(2)
+    def export_brokers(_: int, group_by: Any) -> Any:
+        filename, payload = services.export_brokers(context.current_user(), group_by)
+        return dcc.send_bytes(payload, filename)  # type: ignore[attr-defined,no-untyped-call]
 
     @app.callback(
         Output(ids.MAP_GROUP, "options"),
