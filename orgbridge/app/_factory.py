@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from orgbridge.app import ids
 from orgbridge.app._limits import install_request_limits
+from orgbridge.app._settings import SETTINGS_FILE, load_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
 from orgbridge.app.auth import USERS_FILE, User, user_from_session
 from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
@@ -63,7 +64,7 @@ def create_app(
     min_group: int = 5,
     title: str = "orgbridge",
     precompute: bool = True,
-    special_grouping: bool = False,
+    special_grouping: bool | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> dash.Dash:
     """Build the Dash app for one organisation.
@@ -84,7 +85,8 @@ def create_app(
         thread now, so that pages read it from the shared cache instead of computing it on
         their first render.
     special_grouping
-        Let pages group by special-category attributes (aggregates only; an admin's choice).
+        Let pages group by special-category attributes (aggregates only). None (default):
+        the admin's last choice on the Data page (``settings.json``), off at first.
     max_upload_bytes
         The largest data file an admin may upload; other roles' requests are refused above
         a few megabytes before they are read.
@@ -102,6 +104,7 @@ def create_app(
     app_folder.mkdir(parents=True, exist_ok=True)
     users = Path(users_file) if users_file is not None else app_folder / USERS_FILE
     secret = _secret(app_folder)
+    settings_file = app_folder / SETTINGS_FILE
     uploads = app_folder / ".app-uploads"
     uploads.mkdir(exist_ok=True)
 
@@ -124,9 +127,14 @@ def create_app(
         min_group=min_group,
         pseudonym_key=secret,
         scratch=uploads,
-        special_grouping=special_grouping,
+        special_grouping=(
+            load_settings(settings_file)["special_grouping"]
+            if special_grouping is None
+            else special_grouping
+        ),
     )
     services.max_upload_bytes = int(max_upload_bytes)
+    services._settings_file = settings_file
 
     def current_user() -> User | None:
         if flask.has_request_context():

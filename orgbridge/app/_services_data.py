@@ -13,9 +13,10 @@ from orgbridge.app._access import requires
 from orgbridge.app._services_base import (
     ServicesBase,
 )
+from orgbridge.app._settings import save_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES, decode_upload
 from orgbridge.app.auth import User
-from orgbridge.disclosure import parse_text
+from orgbridge.disclosure import parse_flag, parse_text
 from orgbridge.errors import ParameterError
 
 #: Kinds of data file the Data page takes.
@@ -28,6 +29,7 @@ class DataServices(ServicesBase):
     """Data services: uploads validated before anything is stored."""
 
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    _settings_file: Path | None = None
 
     @requires("data")
     def validate_upload(
@@ -88,6 +90,27 @@ class DataServices(ServicesBase):
     @staticmethod
     def _unknown_kind(kind: Any) -> bool:
         raise ParameterError("unknown kind of file")
+
+    @requires("aggregates")
+    def special_grouping_enabled(self, user: User | None) -> bool:
+        """Whether pages may group by special-category attributes (aggregates only)."""
+        return self.special_grouping
+
+    @requires("data")
+    def set_special_grouping(self, user: User | None, enabled: Any) -> str:
+        """Let (or stop) pages group by special-category attributes, aggregates only; an
+        admin's choice, audited and kept in the app's settings file."""
+        assert user is not None
+        value = parse_flag(enabled)
+        with self._lock:
+            self.special_grouping = value
+        if self._settings_file is not None:
+            save_settings(self._settings_file, {"special_grouping": value})
+        self.store.audit("settings", by=user.username, detail={"special_grouping": value})
+        names = ", ".join(sorted(self._special())) or "none in this organisation"
+        return f"grouping by special categories ({names}) is now " + (
+            "allowed, for aggregates only" if value else "off"
+        )
 
     @requires("data")
     def store_upload(self, user: User | None, token: Any) -> str:

@@ -98,6 +98,8 @@ DATA_MESSAGE = "data-message"
 DATA_ALERT = "data-alert"
 DATA_MAPPING = "data-mapping"
 DATA_LEADER_RULE = "data-leader-rule"
+DATA_SPECIAL = "data-special-grouping"
+DATA_SPECIAL_MESSAGE = "data-special-message"
 
 
 def upload(kind: str) -> str:

@@ -199,3 +199,35 @@ def test_check_access_matrix() -> None:
             else:
                 with pytest.raises(AccessDenied):
                     check_access(user, permission)
+
+
+def test_special_grouping_is_an_admins_choice_and_aggregate_only(tmp_path: Any) -> None:
+    from orgbridge.app._settings import load_settings
+    from orgbridge.graph import OrgGraph, Workspace
+
+    graph = small_org()
+    people = graph.people.assign(gender=["f" if i % 2 else "m" for i in range(graph.n_people)])
+    with Workspace.open(tmp_path) as ws:
+        ws.save_graph(OrgGraph(people, graph.explicit_ties(), special=["gender"]), log={})
+        services = Services(ws, pseudonym_key=b"k")
+        services._settings_file = tmp_path / "settings.json"
+        assert "gender" not in services.group_attributes(EXEC)
+        with pytest.raises(ParameterError, match="special category"):
+            services.exposure(EXEC, "gender")
+        with pytest.raises(AccessDenied):
+            services.set_special_grouping(COORD, True)
+        services.set_special_grouping(ADMIN, ["on"])
+        assert load_settings(tmp_path / "settings.json")["special_grouping"] is True
+        assert "gender" in services.group_attributes(EXEC)
+        assert services.exposure(EXEC, "gender")["group_by"] == "gender"
+        # aggregate-only: never beside people, for any role
+        for call in (
+            lambda: services.brokers(COORD, "gender"),
+            lambda: services.group_values(COORD, "gender"),
+            lambda: services.network(COORD, view="group", group_by="gender", group="f"),
+            lambda: services.network(ANALYST, view="ego", person="x", group_by="gender"),
+        ):
+            with pytest.raises(ParameterError, match=r"special category|aggregates only"):
+                call()
+        actions = ws.audit_log()["action"].tolist()
+        assert "settings" in actions

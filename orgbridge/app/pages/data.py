@@ -91,6 +91,17 @@ def make_layout(context: Context) -> Any:
                 html.Div(id=ids.DATA_ALERT),
                 html.Div(id=ids.DATA_MESSAGE, className="mt-2"),
                 html.Div(id=ids.DATA_REPORT, className="mt-2"),
+                html.Hr(),
+                html.H4("Settings"),
+                dbc.Switch(
+                    id=ids.DATA_SPECIAL,
+                    label=(
+                        "Allow grouping by special categories (gender, ethnicity, ...): "
+                        "aggregates over at least 5 people only, never beside a person"
+                    ),
+                    value=context.services.special_grouping_enabled(context.current_user()),
+                ),
+                html.Div(id=ids.DATA_SPECIAL_MESSAGE, className="text-muted"),
             ]
         )
 
@@ -183,3 +194,13 @@ def register(app: dash.Dash, context: Context) -> None:
     def confirm(_: int, token: str | None) -> tuple[Any, ...]:
         message = services.store_upload(context.current_user(), token or "")
         return dbc.Alert(message, color="success"), True
+
+    @app.callback(
+        Output(ids.DATA_SPECIAL_MESSAGE, "children"),
+        Output(ids.DATA_ALERT, "children", allow_duplicate=True),
+        Input(ids.DATA_SPECIAL, "value"),
+        prevent_initial_call=True,
+    )
+    @safely(2)
+    def special_grouping(enabled: Any) -> Any:
+        return services.set_special_grouping(context.current_user(), enabled)
