@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orgbridge.metrics._privacy import check_min_group, small_group_note
+from orgbridge.disclosure._threshold import check_min_group, small_group_note
 
 __all__ = [
     "OTHER_GROUPS",
