@@ -69,19 +69,26 @@ def requires(
 
 
 def pseudonym(person_ids: pd.Index | np.ndarray | list[str], key: bytes) -> np.ndarray:
-    """Stable pseudonyms ``P-xxxxxxxx`` (keyed hash of each person_id).
+    """Stable pseudonyms ``P-`` and 16 hex digits (HMAC-SHA256 of each person_id, 64 bits).
+
+    64 bits keep pseudonyms distinct in practice at any organisation size (the chance of any
+    collision among 2,000,000 people is about 1 in 10 million); a shorter digest would
+    collide: 8 hex digits already give a collision among 1,000,000 people with probability
+    above 99.99%.
 
     Example
     -------
     >>> pseudonym(["a", "b"], b"k").tolist() == pseudonym(["a", "b"], b"k").tolist()
     True
-    >>> str(pseudonym(["a"], b"k")[0]).startswith("P-")
+    >>> first = str(pseudonym(["a"], b"k")[0])
+    >>> first.startswith("P-") and len(first) == 18
     True
     """
-    return np.array(
-        [
-            "P-" + hmac.new(key, str(pid).encode(), hashlib.sha256).hexdigest()[:8]
-            for pid in person_ids
-        ],
-        dtype=object,
-    )
+    keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key schedule once, copied per id
+
+    def one(person_id: object) -> str:
+        mac = keyed.copy()
+        mac.update(str(person_id).encode())
+        return "P-" + mac.hexdigest()[:16]
+
+    return np.array([one(pid) for pid in person_ids], dtype=object)

@@ -104,7 +104,7 @@ def test_analysts_see_pseudonyms_and_coordinators_names(services: Services) -> N
     graph = small_org()
     ids = set(graph.ids)
     brokers = services.brokers(ANALYST)
-    assert brokers["person"].str.match(r"^P-[0-9a-f]{8}$").all()
+    assert brokers["person"].str.match(r"^P-[0-9a-f]{16}$").all()
     assert not set(brokers["person"]) & ids
     view = services.network(
         ANALYST, view="group", group="Finance", colour_by="exposure", size_by="degree"
