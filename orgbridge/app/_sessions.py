@@ -39,7 +39,6 @@ import logging
 import os
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -67,9 +66,9 @@ class UserDirectory:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._users: dict[str, dict[str, str]] = {}
+        # (stamp, users), replaced as one object: no lock, so a forked background job can
+        # never inherit one held by another thread
+        self._cache: tuple[tuple[int, int, int] | None, dict[str, dict[str, str]]] = (None, {})
 
     def get(self, username: str) -> dict[str, str] | None:
         """The user's record as the file holds it now, or None."""
@@ -78,15 +77,15 @@ class UserDirectory:
             stamp = (found.st_mtime_ns, found.st_size, found.st_ino)
         except OSError:
             return None
-        with self._lock:
-            if stamp != self._stamp:
-                try:
-                    self._users = load_users(self.path)
-                except (OSError, OrgbridgeError) as error:
-                    _log.error("users file unreadable, refusing every session: %s", error)
-                    self._users = {}
-                self._stamp = stamp
-            return self._users.get(username)
+        cached_stamp, users = self._cache
+        if stamp != cached_stamp:
+            try:
+                users = load_users(self.path)
+            except (OSError, OrgbridgeError) as error:
+                _log.error("users file unreadable, refusing every session: %s", error)
+                users = {}
+            self._cache = (stamp, users)
+        return users.get(username)
 
 
 def _digest(sid: str) -> str:
