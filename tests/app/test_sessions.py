@@ -204,6 +204,18 @@ def test_logout_ends_that_session_and_a_replayed_cookie_fails(app: dash.Dash) ->
     assert role(phone) == "analyst"  # the other device stays logged in
 
 
+def test_logging_in_again_ends_the_previous_session(app: dash.Dash, folder: Path) -> None:
+    client = app.server.test_client()
+    assert logged_in(log_in(client, *KIM))
+    first = cookie(client)
+    assert logged_in(log_in(client, *LEE))
+    assert role(client) == "coordinator"
+    replay(client, first)
+    assert role(client) is None
+    sessions = Sessions(folder / USERS_FILE, folder / ".app-sessions.sqlite")
+    assert sessions.live() == 1
+
+
 def test_logout_needs_a_same_origin_post(app: dash.Dash) -> None:
     client = app.server.test_client()
     assert logged_in(log_in(client, *KIM))

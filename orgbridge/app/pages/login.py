@@ -131,6 +131,7 @@ def register(app: dash.Dash, context: Context, sessions: Sessions, limit: LoginL
         )
         if attempt.claim is None:
             return no_update, dbc.Alert(attempt.message, color="danger")
+        sessions.end(flask.session.get(SESSION_KEY))  # a previous login in this browser
         flask.session.clear()
         flask.session.permanent = True  # the cookie expires with the session lifetime
         flask.session[SESSION_KEY] = attempt.claim
