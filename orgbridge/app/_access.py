@@ -68,13 +68,19 @@ def requires(
 
 
 def pseudonym(person_ids: pd.Index | np.ndarray | list[str], key: bytes) -> np.ndarray:
-    """Stable pseudonyms ``P-`` + 16 hex digits (see :func:`orgbridge.disclosure.pseudonyms`).
+    """Stable pseudonyms ``P-`` and 16 hex digits (HMAC-SHA256 of each person_id, 64 bits).
+
+    64 bits keep pseudonyms distinct in practice at any organisation size (the chance of any
+    collision among 2,000,000 people is about 1 in 10 million); a shorter digest would
+    collide: 8 hex digits already give a collision among 1,000,000 people with probability
+    above 99.99%.
 
     Example
     -------
     >>> pseudonym(["a", "b"], b"k").tolist() == pseudonym(["a", "b"], b"k").tolist()
     True
-    >>> str(pseudonym(["a"], b"k")[0]).startswith("P-")
+    >>> first = str(pseudonym(["a"], b"k")[0])
+    >>> first.startswith("P-") and len(first) == 18
     True
     """
     return pseudonyms(person_ids, key)

@@ -1,27 +1,41 @@
-"""The app factory: one Dash app for one store, with its pages, login and background jobs."""
+"""The app factory: one Dash app for one store, with its pages, login and request limits.
+
+Long work (recommender runs) runs as per-user jobs in the services (``_jobs.py``), not as
+Dash background callbacks, whose results anyone posting the same arguments could read.
+"""
 
 from __future__ import annotations
 
-import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import flask
 from dash import dcc, html
 
 from orgbridge.app import ids
+from orgbridge.app._keys import app_keys
 from orgbridge.app._limits import install_request_limits
+from orgbridge.app._login_limit import LoginLimit
+from orgbridge.app._sessions import DEFAULT_LIFETIME, Sessions
 from orgbridge.app._settings import SETTINGS_FILE, load_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
-from orgbridge.app.auth import USERS_FILE, User, user_from_session
+from orgbridge.app._web_session import (
+    add_security_headers,
+    configure_cookies,
+    current_user_reader,
+    logout_form,
+    register_logout,
+)
+from orgbridge.app.auth import USERS_FILE, demo_password_accounts
 from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
 from orgbridge.app.pages._common import Context
 from orgbridge.app.services import PERMISSIONS, Services
+from orgbridge.errors import ParameterError
 from orgbridge.graph._store import Store
 
-__all__ = ["ASSETS", "create_app"]
+__all__ = ["ASSETS", "create_app", "refuse_demo_passwords"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 _NAV = (
@@ -47,13 +61,15 @@ def _open(store_or_workspace: Store | str | Path) -> tuple[Store, Path | None]:
     return store_or_workspace, Path(found) if found is not None else None
 
 
-def _secret(folder: Path) -> bytes:
-    """The app's persistent secret (sessions and pseudonyms survive a restart)."""
-    path = folder / ".app-secret"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return bytes.fromhex(path.read_text(encoding="utf-8").strip())
+def refuse_demo_passwords(users_file: Path) -> None:
+    """Raise ParameterError while any account still has its published demo password."""
+    found = demo_password_accounts(users_file)
+    if found:
+        raise ParameterError(
+            f"{users_file}: {', '.join(found)} still ha{'s' if len(found) == 1 else 've'} the "
+            "demo password from the README; set real passwords with `orgbridge users passwd "
+            "NAME --workspace DIR` (or serve demo data with --demo-users)"
+        )
 
 
 def create_app(
@@ -66,6 +82,10 @@ def create_app(
     precompute: bool = True,
     special_grouping: bool | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    session_lifetime: timedelta = DEFAULT_LIFETIME,
+    secure_cookies: bool = False,
+    demo_users: bool = False,
+    login_limit: LoginLimit | None = None,
 ) -> dash.Dash:
     """Build the Dash app for one organisation.
 
@@ -76,7 +96,7 @@ def create_app(
     users_file
         The users file (default ``<workspace>/users.json``).
     app_folder
-        Where the app keeps its secret, background-job cache and pending uploads (default: the
+        Where the app keeps its keys, sessions, settings and pending uploads (default: the
         workspace folder, else the users file's folder).
     min_group
         Privacy threshold (at least 5).
@@ -90,9 +110,20 @@ def create_app(
     max_upload_bytes
         The largest data file an admin may upload; other roles' requests are refused above
         a few megabytes before they are read.
-    """
-    import diskcache
+    session_lifetime
+        How long a login lasts (default 8 hours).
+    secure_cookies
+        Mark the session cookie ``Secure`` (serve over HTTPS, directly or behind a proxy).
+    demo_users
+        Allow accounts that still have a demo password (demonstrations on sample data only).
+    login_limit
+        Failed log-ins allowed per user name and per address (default 5 and 20 per 5 minutes).
 
+    Raises
+    ------
+    ParameterError
+        An account still has a demo password and ``demo_users`` is false.
+    """
     store, folder = _open(store_or_workspace)
     if app_folder is None:
         app_folder = (
@@ -103,29 +134,31 @@ def create_app(
     app_folder = Path(app_folder)
     app_folder.mkdir(parents=True, exist_ok=True)
     users = Path(users_file) if users_file is not None else app_folder / USERS_FILE
-    secret = _secret(app_folder)
+    if not demo_users:
+        refuse_demo_passwords(users)
+    session_key, pseudonym_key = app_keys(app_folder)
+    sessions = Sessions(users, app_folder / ".app-sessions.sqlite", lifetime=session_lifetime)
     settings_file = app_folder / SETTINGS_FILE
     uploads = app_folder / ".app-uploads"
     uploads.mkdir(exist_ok=True)
 
-    manager = dash.DiskcacheManager(diskcache.Cache(str(app_folder / ".app-cache")))  # type: ignore[no-untyped-call]
     app = dash.Dash(
         __name__,
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
-        background_callback_manager=manager,
         suppress_callback_exceptions=True,  # pages differ by role, so not every id is always there
         title=title,
         update_title=None,  # type: ignore[arg-type]
     )
     server = app.server
-    server.secret_key = secret
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    server.secret_key = session_key
+    configure_cookies(server, lifetime=session_lifetime, secure=secure_cookies)
+    server.after_request(add_security_headers)
     services = Services(
         store,
         min_group=min_group,
-        pseudonym_key=secret,
+        pseudonym_key=pseudonym_key,
         scratch=uploads,
         special_grouping=(
             load_settings(settings_file)["special_grouping"]
@@ -135,21 +168,7 @@ def create_app(
     )
     services.max_upload_bytes = int(max_upload_bytes)
     services._settings_file = settings_file
-
-    def current_user() -> User | None:
-        if flask.has_request_context():
-            return user_from_session(flask.session)
-        # a background job: read the signed session cookie the request carried
-        cookie = (dash.callback_context.cookies or {}).get(
-            server.config.get("SESSION_COOKIE_NAME", "session")
-        )
-        if not cookie:
-            return None
-        serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
-        try:
-            return user_from_session(serializer.loads(cookie))
-        except Exception:  # a forged or expired cookie is no user
-            return None
+    current_user = current_user_reader(server, sessions)
 
     install_request_limits(
         server,
@@ -159,7 +178,7 @@ def create_app(
     context = Context(services, current_user)
     for page in (overview, silos, exposure, recommend, programme, data):
         page.register(app, context)
-    login.register(app, context, users)
+    login.register(app, context, sessions, login_limit or LoginLimit())
 
     def shell() -> Any:
         user = current_user()
@@ -169,15 +188,7 @@ def create_app(
             if user is not None and user.role in PERMISSIONS[permission]
         ]
         who = (
-            [
-                dbc.NavItem(
-                    dbc.NavLink(
-                        f"{user.username} ({user.role}) · log out",
-                        href="/logout",
-                        external_link=True,
-                    )
-                )
-            ]
+            [dbc.NavItem(logout_form(user))]
             if user is not None
             else [dbc.NavItem(dbc.NavLink("Log in", href="/login"))]
         )
@@ -199,11 +210,7 @@ def create_app(
 
     app.layout = shell
 
-    @server.route("/logout")
-    def logout() -> Any:
-        flask.session.clear()
-        return flask.redirect("/login")
-
+    register_logout(server, sessions, current_user)
     server.config["ORGBRIDGE_SERVICES"] = services
     if precompute:
         services.start_precompute()

@@ -43,6 +43,8 @@ def install_request_limits(
         if flask.request.method not in ("POST", "PUT", "PATCH"):
             return None
         length = flask.request.content_length
+        if length is None and "Transfer-Encoding" not in flask.request.headers:
+            length = 0  # no body at all
         if length is not None and length <= request_bytes:
             return None
         if current_role() == "admin" and (length is None or length <= admin_limit):

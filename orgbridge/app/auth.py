@@ -1,9 +1,15 @@
-"""Users, roles and the login session.
+"""Users, roles, passwords and each user's session version.
 
 Users and their password hashes live in a JSON file in the workspace (``users.json`` by
-default): ``{"users": [{"username": ..., "role": ..., "password_hash": ...}]}``. Hashes are
-werkzeug's (scrypt); a password is never stored. The logged-in user is kept in Flask's signed
-session cookie, and read back from that cookie in background jobs, which run outside a request.
+default): ``{"users": [{"username", "role", "password_hash", "session_version"}]}``. Hashes
+are werkzeug's (scrypt); a password is never stored. ``session_version`` is a random token
+replaced whenever the user's sessions must end (password or role change, "log out
+everywhere"); a session carries the version it was issued with and is refused once they differ
+(see :mod:`orgbridge.app._sessions`). A removed and re-added user gets a fresh random version,
+so no old session comes back.
+
+The file is written atomically (temporary file, then rename) with mode 0o600, under a lock
+file, so the app and ``orgbridge users`` may change it at the same time.
 
 Roles
 -----
@@ -31,7 +37,15 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
 import json
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,23 +56,31 @@ from orgbridge.errors import ParameterError
 
 __all__ = [
     "DEMO_PASSWORDS",
+    "MIN_PASSWORD_LENGTH",
     "ROLES",
     "USERS_FILE",
     "User",
     "add_user",
     "authenticate",
+    "demo_password_accounts",
+    "end_sessions",
     "ensure_demo_users",
     "load_users",
-    "user_from_session",
+    "remove_user",
+    "set_password",
+    "set_role",
+    "verify",
 ]
 
 ROLES = ("admin", "analyst", "coordinator", "executive")
 USERS_FILE = "users.json"
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
 
 #: Demo accounts written by :func:`ensure_demo_users` (one per role, for the sample data only).
 DEMO_PASSWORDS = {role: f"{role}-demo" for role in ROLES}
 
-_SESSION_KEY = "orgbridge_user"
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -95,35 +117,207 @@ def load_users(path: str | Path) -> dict[str, dict[str, str]]:
     return users
 
 
-def add_user(path: str | Path, username: str, password: str, role: str) -> None:
-    """Add or replace one user in the users file (the password is stored hashed).
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the users file (read-modify-write by two processes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(str(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _write(path: Path, users: dict[str, dict[str, str]]) -> None:
+    text = json.dumps({"users": list(users.values())}, indent=2) + "\n"
+    descriptor, temporary = tempfile.mkstemp(prefix=".users-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:  # mkstemp: mode 0o600
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _change(path: str | Path, edit: Callable[[dict[str, dict[str, str]]], None]) -> None:
+    path = Path(path)
+    with _locked(path):
+        users = load_users(path)
+        edit(users)
+        _write(path, users)
+
+
+def _new_version() -> str:
+    return secrets.token_hex(8)
+
+
+def _check_password(password: str, *, allow_demo: bool) -> None:
+    if not allow_demo and password in DEMO_PASSWORDS.values():
+        raise ParameterError("that is a demo password (published in the README): choose another")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise ParameterError(
+            f"a password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters "
+            f"(got {len(password)})"
+        )
+
+
+def _known(users: dict[str, dict[str, str]], username: str) -> dict[str, str]:
+    if username not in users:
+        raise ParameterError(f"no user {username!r}")
+    return users[username]
+
+
+def add_user(
+    path: str | Path,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    replace: bool = True,
+    allow_demo: bool = False,
+) -> None:
+    """Add (or replace) one user in the users file; the password is stored hashed.
+
+    Replacing a user ends their sessions (the session version changes).
 
     Raises
     ------
     ParameterError
-        Unknown role, empty username or empty password.
+        Unknown role, a username outside ``[A-Za-z0-9._@-]`` (at most 64), a password shorter
+        than :data:`MIN_PASSWORD_LENGTH` or equal to a demo password, or the user exists and
+        ``replace`` is false.
     """
     if role not in ROLES:
         raise ParameterError(f"role must be one of {', '.join(ROLES)} (got {role!r})")
-    if not username or not password:
-        raise ParameterError("a user needs a username and a password")
-    users = load_users(path)
-    users[username] = {
-        "username": username,
-        "role": role,
-        "password_hash": generate_password_hash(password),
-    }
-    Path(path).write_text(
-        json.dumps({"users": list(users.values())}, indent=2) + "\n", encoding="utf-8"
+    if not _USERNAME.fullmatch(username or ""):
+        raise ParameterError(f"a username is 1 to 64 letters, digits or . _ @ - (got {username!r})")
+    _check_password(password, allow_demo=allow_demo)
+    password_hash = generate_password_hash(password)  # slow: outside the lock
+
+    def edit(users: dict[str, dict[str, str]]) -> None:
+        if username in users and not replace:
+            raise ParameterError(f"user {username!r} already exists (use passwd or role)")
+        users[username] = {
+            "username": username,
+            "role": role,
+            "password_hash": password_hash,
+            "session_version": _new_version(),
+        }
+
+    _change(path, edit)
+
+
+def set_password(path: str | Path, username: str, password: str) -> None:
+    """Change a user's password and end all their sessions.
+
+    Raises
+    ------
+    ParameterError
+        No such user, or the password is too short or a demo password.
+    """
+    _check_password(password, allow_demo=False)
+    password_hash = generate_password_hash(password)
+
+    def edit(users: dict[str, dict[str, str]]) -> None:
+        record = _known(users, username)
+        record.update(password_hash=password_hash, session_version=_new_version())
+
+    _change(path, edit)
+
+
+def set_role(path: str | Path, username: str, role: str) -> None:
+    """Change a user's role and end all their sessions.
+
+    Raises
+    ------
+    ParameterError
+        No such user, or an unknown role.
+    """
+    if role not in ROLES:
+        raise ParameterError(f"role must be one of {', '.join(ROLES)} (got {role!r})")
+
+    def edit(users: dict[str, dict[str, str]]) -> None:
+        _known(users, username).update(role=role, session_version=_new_version())
+
+    _change(path, edit)
+
+
+def end_sessions(path: str | Path, username: str) -> None:
+    """End every session of a user ("log out everywhere"): a new session version.
+
+    Raises
+    ------
+    ParameterError
+        No such user.
+    """
+
+    def edit(users: dict[str, dict[str, str]]) -> None:
+        _known(users, username)["session_version"] = _new_version()
+
+    _change(path, edit)
+
+
+def remove_user(path: str | Path, username: str) -> None:
+    """Remove a user (their sessions end with the record).
+
+    Raises
+    ------
+    ParameterError
+        No such user.
+    """
+
+    def edit(users: dict[str, dict[str, str]]) -> None:
+        _known(users, username)
+        del users[username]
+
+    _change(path, edit)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like real ones, for unknown users to be checked against."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def verify(record: dict[str, str] | None, password: str) -> bool:
+    """Whether ``password`` matches the record's hash, doing the same work when there is none.
+
+    An unknown user (``record`` None), a record without a usable hash and an over-long
+    password are all checked against a dummy hash of the same cost, so that the time taken
+    does not tell which user names exist.
+    """
+    stored = record.get("password_hash", "") if record is not None else ""
+    usable = stored.startswith(("scrypt:", "pbkdf2:")) and len(password) <= MAX_PASSWORD_LENGTH
+    matches = check_password_hash(
+        stored if usable else _dummy_hash(), password[:MAX_PASSWORD_LENGTH]
     )
+    return matches and usable and record is not None
 
 
 def authenticate(path: str | Path, username: str, password: str) -> User | None:
-    """The user if the password matches the stored hash, else None."""
+    """The user if the password matches the stored hash, else None (same work either way)."""
     record = load_users(path).get(username)
-    if record is None or not check_password_hash(record.get("password_hash", ""), password):
+    if not verify(record, password) or record is None:
         return None
     return User(username, record["role"])
+
+
+def demo_password_accounts(path: str | Path) -> list[str]:
+    """The accounts that still have a demo password (``<role>-demo``), sorted.
+
+    Only accounts named after a role can have one: :func:`add_user` and :func:`set_password`
+    refuse demo passwords, so :func:`ensure_demo_users` is the only way to get one.
+    """
+    users = load_users(path)
+    found = []
+    for name, password in DEMO_PASSWORDS.items():
+        record = users.get(name)
+        if record is not None and check_password_hash(record.get("password_hash", ""), password):
+            found.append(name)
+    return found
 
 
 def ensure_demo_users(folder: str | Path) -> dict[str, str]:
@@ -139,28 +333,5 @@ def ensure_demo_users(folder: str | Path) -> dict[str, str]:
     if not path.exists():
         Path(folder).mkdir(parents=True, exist_ok=True)
         for role, password in DEMO_PASSWORDS.items():
-            add_user(path, role, password, role)
-    return {
-        name: password
-        for name, password in DEMO_PASSWORDS.items()
-        if authenticate(path, name, password) is not None
-    }
-
-
-def user_from_session(session: Any) -> User | None:
-    """The user recorded in a Flask session (a mapping), or None."""
-    data = session.get(_SESSION_KEY) if session is not None else None
-    if not isinstance(data, dict):
-        return None
-    username, role = data.get("username"), data.get("role")
-    if not isinstance(username, str) or role not in ROLES:
-        return None
-    return User(username, str(role))
-
-
-def session_record(user: User) -> dict[str, Any]:
-    """What :func:`user_from_session` reads back: store it under :data:`SESSION_KEY`."""
-    return {_SESSION_KEY: {"username": user.username, "role": user.role}}
-
-
-SESSION_KEY = _SESSION_KEY
+            add_user(path, role, password, role, allow_demo=True)
+    return {name: DEMO_PASSWORDS[name] for name in demo_password_accounts(path)}

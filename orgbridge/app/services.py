@@ -7,7 +7,7 @@ the :func:`requires` decorator. What each role receives:
 - **executive**: aggregates only. No method that returns a person (a name, a person_id or a
   pseudonym) accepts an executive, and every group under the privacy threshold is blank and
   labelled.
-- **analyst**: person-level views where people are pseudonyms (``P-`` and 8 hex digits, a keyed
+- **analyst**: person-level views where people are pseudonyms (``P-`` and 16 hex digits, a keyed
   hash of the person_id, stable for a workspace).
 - **coordinator** and **admin**: names; the recommender and its decisions; admin also loads data.
 

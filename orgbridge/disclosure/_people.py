@@ -54,13 +54,14 @@ def pseudonyms(person_ids: Iterable[object], key: bytes) -> np.ndarray:
     >>> p.tolist() == pseudonyms(["a", "b"], b"k").tolist(), len(p[0]), p[0] != p[1]
     (True, 18, True)
     """
-    return np.array(
-        [
-            "P-" + hmac.new(key, str(pid).encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_DIGITS]
-            for pid in person_ids
-        ],
-        dtype=object,
-    )
+    keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key schedule once, copied per id
+
+    def one(person_id: object) -> str:
+        mac = keyed.copy()
+        mac.update(str(person_id).encode())
+        return "P-" + mac.hexdigest()[:PSEUDONYM_DIGITS]
+
+    return np.array([one(pid) for pid in person_ids], dtype=object)
 
 
 def person_labels(

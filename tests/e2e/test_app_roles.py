@@ -40,7 +40,7 @@ def make_workspace(folder: Path) -> dict[str, str]:
 
 
 def start(dash_duo: Any, folder: Path, bodies: list[str] | None = None) -> Any:
-    app = create_app(folder)
+    app = create_app(folder, demo_users=True)
     if bodies is not None:
 
         @app.server.after_request
