@@ -16,6 +16,7 @@ from orgbridge.app.auth import USERS_FILE, User, user_from_session
 from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
 from orgbridge.app.pages._common import Context
 from orgbridge.app.services import PERMISSIONS, Services
+from orgbridge.graph._private import make_private
 from orgbridge.graph._store import Store
 
 __all__ = ["ASSETS", "create_app"]
@@ -97,6 +98,7 @@ def create_app(
     uploads.mkdir(exist_ok=True)
 
     manager = dash.DiskcacheManager(diskcache.Cache(str(app_folder / ".app-cache")))  # type: ignore[no-untyped-call]
+    make_private(app_folder)  # secrets, users, cache, uploads: owner-only, whatever the umask
     app = dash.Dash(
         __name__,
         use_pages=True,

@@ -13,6 +13,7 @@ from orgbridge.app._services_base import (
 )
 from orgbridge.app.auth import User
 from orgbridge.errors import ParameterError
+from orgbridge.graph._private import tighten
 
 __all__ = ["DataServices"]
 
@@ -58,6 +59,7 @@ class DataServices(ServicesBase):
             paths["mapping"] = folder / "mapping" / name
             paths["mapping"].parent.mkdir()
             paths["mapping"].write_bytes(mapping[1])
+        tighten(folder)  # the uploaded files owner-only, whatever the umask
         rule = (leader_rule or "").strip()
         if rule:
             paths["leader_rule"] = rule

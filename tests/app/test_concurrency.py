@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -268,3 +269,41 @@ def test_the_worker_is_spawned_shared_by_threads_and_replaced_when_it_dies() -> 
         pd.testing.assert_frame_equal(worker.run("constraint", graph).table, here)
     finally:
         worker.close()
+
+
+# ---- file modes of what the app writes -------------------------------------------------------
+
+
+def modes_under(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): stat.S_IMODE(p.lstat().st_mode)
+        for p in [folder, *folder.rglob("*")]
+    }
+
+
+def test_the_app_keeps_its_secret_users_cache_and_uploads_owner_only(tmp_path: Path) -> None:
+    from orgbridge.app import create_app, ensure_demo_users
+
+    folder = tmp_path / "ws"
+    old = os.umask(0)  # the loosest umask: nothing may depend on it
+    try:
+        with Workspace.open(folder) as ws:
+            ws.save_graph(small_org())
+        ensure_demo_users(folder)
+        app = create_app(folder, precompute=False)
+        services: Services = app.server.config["ORGBRIDGE_SERVICES"]
+        staff = b"person_id,name,department,manager_id\nx1,X One,Finance,\nx2,X Two,Finance,x1\n"
+        services.validate_upload(User("ada", "admin"), {"staff": ("staff.csv", staff)})
+    finally:
+        os.umask(old)
+    modes = modes_under(folder)
+    for name in (".app-secret", "users.json", ".app-cache/cache.db", "orgbridge.duckdb"):
+        assert modes[name] == 0o600, name
+    uploaded = [name for name in modes if name.endswith("staff.csv")]
+    assert len(uploaded) == 1 and uploaded[0].startswith(".app-uploads/")
+    wrong = {
+        name: oct(mode)
+        for name, mode in modes.items()
+        if mode != (0o700 if (folder / name).is_dir() else 0o600)
+    }
+    assert wrong == {}
