@@ -282,6 +282,36 @@ def test_a_child_forked_mid_write_is_not_stuck_on_the_parents_locks(tmp_path: Pa
         assert ws.load_graph().n_people == big.n_people
 
 
+def test_a_child_killed_mid_call_leaves_the_parent_whole_and_serving(tmp_path: Path) -> None:
+    # Dash cancels a background job by killing its process, maybe in the middle of a write.
+    big = big_graph()
+    with Workspace.open(tmp_path) as ws:
+        ws.save_graph(small_graph())
+        writing = threading.Event()
+        real = ws._write_frame
+
+        def watched_write_frame(*args: Any) -> None:
+            writing.set()  # runs in the parent: the child's call came back here
+            time.sleep(0.2)
+            real(*args)
+
+        ws._write_frame = watched_write_frame  # type: ignore[method-assign]
+        process = FORK.Process(target=ws.save_graph, args=(big,))
+        process.start()
+        assert writing.wait(30)
+        process.kill()
+        process.join(30)
+        ws._write_frame = real  # type: ignore[method-assign]
+        deadline = time.monotonic() + 30
+        while ws._server is not None and ws._server._connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ws._server is not None and ws._server._connections == []  # its thread ended
+        # the parent finished the write it had begun, whole, and serves the next child
+        assert_same_graph(ws.load_graph(), big)
+        assert in_forked_child(lambda: ws.load_graph().n_people) == big.n_people
+        assert len(ws.import_log()) == 2
+
+
 def test_a_child_cannot_call_anything_but_the_store_methods(tmp_path: Path) -> None:
     with Workspace.open(tmp_path) as ws:
         with pytest.raises(StoreError, match=r"may not call Workspace\.close"):
