@@ -105,6 +105,17 @@ def tighten(path: str | Path) -> list[Path]:
     ------
     StoreError
         A mode could not be changed.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     cache = os.path.join(folder, ".app-cache")
+    ...     os.mkdir(cache, 0o755)
+    ...     open(os.path.join(cache, "cache.db"), "w").close()
+    ...     os.chmod(os.path.join(cache, "cache.db"), 0o644)
+    ...     [p.name for p in tighten(cache)], tighten(cache)
+    (['.app-cache', 'cache.db'], [])
     """
     path = Path(path)
     try:

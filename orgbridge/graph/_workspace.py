@@ -196,7 +196,7 @@ class Workspace(ClosingStore):
         self.tightened: tuple[Path, ...] = ()
         self._closed = False
         self._pool_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._write_lock = _write_lock_for(folder)
         self._local = threading.local()
         self._cursors: list[Any] = []  # every cursor made (closed with the workspace)
         self._idle: list[Any] = []  # cursors no call is using
@@ -779,6 +779,19 @@ _OPEN: weakref.WeakSet[Workspace] = weakref.WeakSet()
 _REGISTRY_LOCK = threading.Lock()
 #: A forked child's copies of its parent's DuckDB handles, never to be freed.
 _INHERITED: list[Any] = []
+#: One write lock per database folder in this process.
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _write_lock_for(folder: Path) -> threading.Lock:
+    """The one write lock of a database in this process (two Workspace objects opened on one
+    folder share DuckDB's database, so they must share the lock too)."""
+    key = str(folder.resolve())
+    with _REGISTRY_LOCK:
+        lock = _WRITE_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITE_LOCKS[key] = threading.Lock()
+        return lock
 
 
 def _refuse_inherited(folder: Path) -> None:
@@ -810,6 +823,7 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     global _REGISTRY_LOCK
     _REGISTRY_LOCK = threading.Lock()
+    _WRITE_LOCKS.clear()  # (the child's calls run in the parent, under the parent's locks)
     for workspace in list(_OPEN):
         workspace._after_fork_in_child()
 

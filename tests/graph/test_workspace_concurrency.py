@@ -132,6 +132,26 @@ def test_concurrent_writes_are_serialised_and_none_is_lost(tmp_path: Path) -> No
     assert len(seqs) == len(set(seqs)) == 90
 
 
+def test_two_workspace_objects_on_one_folder_share_the_write_lock(tmp_path: Path) -> None:
+    # DuckDB hands the second open in one process the same database: writes through either
+    # object must still be serialised, or one aborts with a transaction conflict.
+    with Workspace.open(tmp_path) as first, Workspace.open(tmp_path) as second:
+        assert first._write_lock is second._write_lock
+
+        def writer(ws: Workspace, name: str) -> Callable[[], None]:
+            def run() -> None:
+                for i in range(20):
+                    ws.audit(name, by="t", detail={"i": i})
+                    ws.save_metrics(pd.DataFrame({"person_id": ["a"], "v": [i]}), name="shared")
+
+            return run
+
+        run_threads([writer(first, "one"), writer(second, "two")] * 2)
+        actions = first.audit_log()["action"].tolist()
+        assert sorted(actions) == ["one"] * 40 + ["two"] * 40
+        assert second.load_metrics("shared")["v"].tolist() == [19]
+
+
 def test_each_thread_gets_its_own_handle_and_handles_are_reused(tmp_path: Path) -> None:
     with Workspace.open(tmp_path) as ws:
         ws.save_graph(small_graph())
