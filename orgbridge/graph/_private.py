@@ -111,7 +111,8 @@ def tighten(path: str | Path) -> list[Path]:
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     cache = os.path.join(folder, ".app-cache")
-    ...     os.mkdir(cache, 0o755)
+    ...     os.mkdir(cache)
+    ...     os.chmod(cache, 0o755)
     ...     open(os.path.join(cache, "cache.db"), "w").close()
     ...     os.chmod(os.path.join(cache, "cache.db"), 0o644)
     ...     [p.name for p in tighten(cache)], tighten(cache)
