@@ -33,6 +33,7 @@ from orgbridge.app.pages import data, exposure, login, overview, programme, reco
 from orgbridge.app.pages._common import Context
 from orgbridge.app.services import PERMISSIONS, Services
 from orgbridge.errors import ParameterError
+from orgbridge.graph._private import make_private
 from orgbridge.graph._store import Store
 
 __all__ = ["ASSETS", "create_app", "refuse_demo_passwords"]
@@ -142,6 +143,7 @@ def create_app(
     uploads = app_folder / ".app-uploads"
     uploads.mkdir(exist_ok=True)
 
+    make_private(app_folder)  # keys, users, sessions, uploads: owner-only, whatever the umask
     app = dash.Dash(
         __name__,
         use_pages=True,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from orgbridge import metrics
 from orgbridge.app._access import check_access, requires
-from orgbridge.app._cache import AnalysisCache, Offloader
+from orgbridge.app._cache import AnalysisCache, ForkSafeLock, Offloader
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
 from orgbridge.disclosure import (
@@ -67,7 +67,7 @@ class ServicesBase:
         self.special_grouping = bool(special_grouping)
         self._key = pseudonym_key
         self._scratch = scratch
-        self._lock = threading.RLock()
+        self._lock = ForkSafeLock(reentrant=True)  # a forked background job gets it free
         self._graph: OrgGraph | None = None
         self._cache = AnalysisCache()
         self._offload = Offloader(offload_above)

@@ -18,6 +18,7 @@ from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES, decode_upload
 from orgbridge.app.auth import User
 from orgbridge.disclosure import parse_flag, parse_text
 from orgbridge.errors import ParameterError
+from orgbridge.graph._private import tighten
 
 #: Kinds of data file the Data page takes.
 DATA_KINDS = ("staff", "projects", "pairs", "sponsorships", "viva_p2p")
@@ -70,6 +71,7 @@ class DataServices(ServicesBase):
                 path.write_bytes(upload.payload)
                 path.chmod(0o600)
                 paths[upload.kind] = path
+            tighten(folder)  # the uploaded files owner-only, whatever the umask
             if rule:
                 paths["leader_rule"] = rule
             prepared = prepare_import(Sources(**paths), existing=self.graph(), strict=False)

@@ -290,7 +290,9 @@ ties = pd.DataFrame({"source": rng.integers(0, n, m), "target": rng.integers(0, 
                      "layer": "collaboration", "weight": rng.random(m)})
 graph = OrgGraph(people, ties)
 ws = Workspace.open(sys.argv[1])
-ws._con = Tattler(ws._con)
+new_cursor = ws._new_cursor
+ws._new_cursor = lambda: Tattler(new_cursor())
+ws._idle.clear()
 ws.save_graph(graph, log={"rows_in": n + m})
 print("DONE", flush=True)
 """
