@@ -87,7 +87,8 @@ def build_organisation(folder: Path, people: int = 400, seed: int = 11) -> Organ
     # Distinctive ids, so a scan can never mistake another token for one.
     for path in files.values():
         text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r"\bE(\d{3})\b", r"EMP0\1", text), encoding="utf-8")
+        text = re.sub(r"\bE(\d+)\b", lambda m: f"EMP{int(m.group(1)):04d}", text)
+        path.write_text(text, encoding="utf-8")
     staff = pd.read_csv(files["staff"], dtype=str, keep_default_na=False)
     anchor = staff.iloc[0]
     extra = []
@@ -883,14 +884,16 @@ def short_name(output: str) -> str:
     return parts[0] + (f"+{len(parts) - 1}" if len(parts) > 1 else "")
 
 
-def summary(findings: list[Finding]) -> str:
+def summary(findings: list[Finding], sent: int) -> str:
     """The findings grouped by callback and kind of problem, one example each."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         for problem in finding.problems:
             kind = re.sub(r"^\d+ | \(e\.g\. .*\)$", "", problem)
             groups.setdefault((short_name(finding.callback), kind), []).append(finding)
-    lines = [f"{len(findings)} responses broke the promise to the {findings[0].role} role:"]
+    lines = [
+        f"{len(findings)} of {sent} responses broke the promise to the {findings[0].role} role:"
+    ]
     for (callback, kind), found in sorted(groups.items()):
         example = found[0]
         detail = next(p for p in example.problems if kind in p)

@@ -178,7 +178,7 @@ def test_every_callback_keeps_the_promise_to_the_role(live: HostileApp, role: st
     )
     assert sent >= 5 * len(client.callbacks), "the sweep must reach every callback"
     if findings:
-        pytest.fail(hostile.summary(findings), pytrace=False)
+        pytest.fail(hostile.summary(findings, sent), pytrace=False)
 
 
 @pytest.mark.parametrize("role", ["executive", "analyst", "coordinator", "admin"])
@@ -321,3 +321,54 @@ def test_oversized_upload_is_refused(live: HostileApp) -> None:
         f"an upload of {len(contents) / 1e6:.0f} MB was not refused for its size "
         f"(HTTP {reply.status_code} after {seconds:.1f} s: {reply.text[:200]!r})"
     )
+
+
+# ---- the scanner itself (no server): it must be able to pass and to fail ---------------------
+
+
+def _reply(payload: Any, status: int = 200) -> requests.Response:
+    reply = requests.Response()
+    reply.status_code = status
+    reply._content = json.dumps(payload).encode()
+    return reply
+
+
+@pytest.fixture(scope="module")
+def promise(tmp_path_factory: pytest.TempPathFactory) -> Promise:
+    return Promise(hostile.build_organisation(tmp_path_factory.mktemp("scan-org"), people=80))
+
+
+def test_scan_passes_aggregates_and_flags_what_each_role_may_not_see(promise: Promise) -> None:
+    name = sorted(promise.org.names)[3]
+    person = sorted(promise.org.person_ids)[3]
+    figure = {"data": [{"x": ["Sales", "Finance"], "y": [0.4, 0.5]}], "layout": {}}
+    aggregates = _reply({"response": {"silo-ei": {"figure": figure}}})
+    assert hostile.scan(promise, "executive", {}, aggregates) == []
+    assert "a figure with data" in hostile.scan(promise, "anonymous", {}, aggregates)
+    named = _reply({"response": {"grid": {"rowData": [{"person": name, "group": "Sales"}]}}})
+    assert hostile.scan(promise, "coordinator", {}, named) == []
+    assert any("names" in p for p in hostile.scan(promise, "analyst", {}, named))
+    pseudonymous = _reply({"response": {"grid": {"rowData": [{"person": "P-0123abcd"}]}}})
+    assert hostile.scan(promise, "analyst", {}, pseudonymous) == []
+    assert any("pseudonyms" in p for p in hostile.scan(promise, "executive", {}, pseudonymous))
+    small = _reply({"response": {"x": {"children": f"{hostile.SMALL_DEPARTMENT} (suppressed)"}}})
+    assert any("under 5" in p for p in hostile.scan(promise, "executive", {}, small))
+    ids_only = _reply({"response": {"x": {"options": [person]}}})
+    assert any("person ids" in p for p in hostile.scan(promise, "executive", {}, ids_only))
+    assert hostile.scan(promise, "executive", {}, _reply({}, 500)) == ["HTTP 500"]
+
+
+def test_scan_tolerates_echoes_but_not_special_categories(promise: Promise) -> None:
+    name = sorted(promise.org.names)[0]
+    echo = _reply({"response": {"alert": {"children": f"no person called {name!r}"}}})
+    assert hostile.scan(promise, "executive", {"map-person.value": name}, echo) == []
+    row = {"person": name, "gender": "female"}
+    per_person = _reply({"response": {"grid": {"rowData": [row]}}})
+    found = hostile.scan(promise, "admin", {}, per_person)
+    assert "a person-level record carrying gender" in found
+    grouped = _reply({"response": {"g": {"figure": {"data": [{"x": ["female", "male"]}]}}}})
+    assert any("gender values" in p for p in hostile.scan(promise, "admin", {}, grouped))
+    offered = _reply({"response": {"dd": {"options": ["department", "gender"]}}})
+    assert any("offered" in p for p in hostile.scan(promise, "admin", {}, offered))
+    refused = _reply({"response": {"alert": {"children": "cannot group by 'gender'"}}})
+    assert hostile.scan(promise, "admin", {"silo-group-by.value": "gender"}, refused) == []
