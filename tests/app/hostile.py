@@ -621,6 +621,10 @@ def scenarios(
                 found.append(
                     {**base, view: "ego", keys["person"]: person, keys["group_by"]: group_by}
                 )
+    # colouring by the group refuses a special attribute; colouring by level does not
+    colour = f"{ids.MAP_COLOUR}.value"
+    if colour in base:
+        found += [{**f, colour: "level"} for f in found]
     return found
 
 
@@ -635,7 +639,7 @@ def payloads(
     parameter's family at a time, then a deterministic sample of wrong-type values.
 
     Group-by, group, person, page and upload parameters get their whole family (they are where
-    the known leaks are), up to ``budget``; wrong types add at most ``budget // 3``.
+    the known leaks are), up to ``budget`` requests; wrong types add at most ``budget // 3``.
     """
     rng = random.Random(seed)
     base = {callback.key(p): baseline.get(callback.key(p)) for _, p in callback.params}
@@ -648,8 +652,7 @@ def payloads(
         for value in values["wrong"]:
             rest.append({**base, key: value})
     rng.shuffle(rest)
-    chosen = [base, *scenarios(callback, base, values), *first][:budget]
-    return chosen + rest[: budget // 3]
+    return [base, *scenarios(callback, base, values), *first[:budget], *rest[: budget // 3]]
 
 
 def layout_values(tree: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from tests.app.hostile import (
 pytestmark = pytest.mark.slow  # about 3 minutes on today's code; no browser, no Neo4j
 
 #: Requests per callback and role in the sweep (background callbacks are started and polled).
-BUDGET = 40
+BUDGET = 30
 BACKGROUND_BUDGET = 3
 #: An upload a role may not make must be refused before it is decoded: the server may not
 #: grow by more than this while refusing a 30 MB upload.
