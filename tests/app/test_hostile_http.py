@@ -181,6 +181,26 @@ def test_every_callback_keeps_the_promise_to_the_role(live: HostileApp, role: st
         pytest.fail(hostile.summary(findings, sent), pytrace=False)
 
 
+@pytest.mark.parametrize("role", ["anonymous", "executive", "coordinator"])
+def test_callbacks_survive_a_forged_trigger(live: HostileApp, role: str) -> None:
+    """The browser always names the input that changed; a hand-built request need not."""
+    client = live.client(role)
+    findings = []
+    for callback in client.callbacks:
+        if callback.background:
+            continue
+        sent = {callback.key(p): live.baseline.get(callback.key(p)) for _, p in callback.params}
+        for changed in ([], ["no-such-component.value"]):
+            reply = client.call(callback, sent, changed=changed)
+            if reply.status_code >= 500:  # what it shows is the sweep's business
+                findings.append(
+                    f"{hostile.short_name(callback.output)} (changedPropIds={changed}): "
+                    f"HTTP {reply.status_code}"
+                )
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
 @pytest.mark.parametrize("role", ["executive", "analyst", "coordinator", "admin"])
 def test_group_by_offers_no_identifier_or_special_category(live: HostileApp, role: str) -> None:
     client = live.client(role)
