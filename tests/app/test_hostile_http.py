@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import requests
 
@@ -263,6 +264,30 @@ def test_removing_a_user_ends_their_session(live: HostileApp) -> None:
     hostile.remove_user(live.workspace, "leaver-h")
     found = _anonymous_findings(live, client.replay(client.cookies()))
     assert not found, "the removed user's session still works: " + "; ".join(found)
+
+
+# ---- decisions -------------------------------------------------------------------------------
+
+
+def test_a_forged_decision_does_not_break_later_runs(live: HostileApp) -> None:
+    """Selected rows come from the client: a pair nobody proposed (two people outside the
+    opted-in cohort) must not be recorded, and later recommender runs must still work."""
+    coordinator = live.client("coordinator")
+    decide = coordinator.callback_with_output(ids.REC_DECISION_MESSAGE)
+    staff = pd.read_csv(live.org.files["staff"], dtype=str)
+    outsiders = sorted(staff.loc[staff["opt_in"] == "false", "person_id"])[:2]
+    sent = {decide.key(p): live.baseline.get(decide.key(p)) for _, p in decide.params}
+    sent[f"{ids.REC_GRID}.selectedRows"] = [{"a": outsiders[0], "b": outsiders[1], "kind": "pair"}]
+    reply = coordinator.call(decide, sent, changed=[f"{ids.REC_LOCK}.n_clicks"])
+    assert reply.status_code != 500
+    run = coordinator.callback_with_output(ids.REC_RESULT, "data")
+    body = coordinator.body(run, {**live.baseline, f"{ids.REC_COUNT}.value": 5})
+    started = coordinator.post(body)
+    assert started.status_code == 200, started.text[:200]
+    result = coordinator.poll_background(body, started.json())
+    assert _proposals(result), (
+        f"after a forged lock of {outsiders}, the recommender returns {result.text[:300]!r}"
+    )
 
 
 # ---- uploads ---------------------------------------------------------------------------------
