@@ -37,7 +37,7 @@ from tests.app.hostile import (
     Promise,
 )
 
-pytestmark = pytest.mark.slow  # about 3 minutes on today's code; no browser, no Neo4j
+pytestmark = pytest.mark.slow  # about 2 minutes on the 2-core machine; no browser, no Neo4j
 
 #: Requests per callback and role in the sweep (background callbacks are started and polled).
 BUDGET = 30
