@@ -1,0 +1,419 @@
+"""The trust boundary, tested over HTTP against the real app running in a subprocess.
+
+Every request here is built by hand, as a hostile client would build it: no browser, no
+layout that hides a control. Each response is scanned against the promise to its role:
+
+- anonymous sees nothing (no name, id, pseudonym, group label or metric);
+- executive sees aggregates over at least 5 people, never a name, id, pseudonym or the label
+  of a group under 5 people;
+- analyst sees pseudonyms, never a name or a real id (nor the label of a small group);
+- coordinator and admin see names, never a per-person special-category value;
+- nobody groups by a special-category attribute (not enabled here); no response is a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+
+from orgbridge.app import ids
+from orgbridge.app.auth import USERS_FILE, add_user
+from tests.app import hostile
+from tests.app.hostile import (
+    ROLES,
+    SPECIAL,
+    AppServer,
+    Client,
+    Organisation,
+    PeakMemory,
+    Promise,
+)
+
+pytestmark = pytest.mark.slow  # about 2 minutes on the 2-core machine; no browser, no Neo4j
+
+#: Requests per callback and role in the sweep (background callbacks are started and polled).
+BUDGET = 30
+BACKGROUND_BUDGET = 3
+#: An upload a role may not make must be refused before it is decoded: the server may not
+#: grow by more than this while refusing a 30 MB upload.
+REFUSED_UPLOAD_BYTES = 30_000_000
+REFUSED_UPLOAD_GROWTH = 50_000_000
+#: No deployment needs a single upload this large; the admin's must be refused too.
+OVERSIZED_UPLOAD_BYTES = 80_000_000
+
+
+@dataclass
+class HostileApp:
+    server: AppServer
+    org: Organisation
+    workspace: Path
+    users: dict[str, tuple[str, str]]
+    promise: Promise
+    values: dict[str, list[Any]]
+    baseline: dict[str, Any]
+
+    def client(self, role: str) -> Client:
+        client = Client(self.server.url)
+        if role != "anonymous":
+            client.login(*self.users[role], role)
+        return client
+
+
+def _pseudonym(workspace: Path, person_id: str) -> str:
+    """A real pseudonym of this app (its keyed hash of a person_id)."""
+    try:
+        from orgbridge.app._access import pseudonym
+
+        key = bytes.fromhex((workspace / ".app-secret").read_text(encoding="utf-8").strip())
+        return str(pseudonym([person_id], key)[0])
+    except (ImportError, OSError, ValueError):
+        return "P-0badc0de"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileApp]:
+    root = tmp_path_factory.mktemp("hostile-http")
+    org = hostile.build_organisation(root / "org")
+    workspace = root / "workspace"
+    hostile.ingest(workspace, org)
+    users = hostile.write_users(workspace)
+    server = AppServer(workspace, root / "app.log")
+    try:
+        server.wait_until_ready()
+        admin = Client(server.url)
+        admin.login(*users["admin"], "admin")
+        server.wait_for_precompute(admin)
+        values = hostile.hostile_values(org, _pseudonym(workspace, hostile.SMALL_PEOPLE[0][0]))
+        yield HostileApp(
+            server=server,
+            org=org,
+            workspace=workspace,
+            users=users,
+            promise=Promise(org),
+            values=values,
+            baseline=hostile.baseline_values(admin),
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def live(app: HostileApp) -> HostileApp:
+    """The app, checked to be still running (a crash would hide every later finding)."""
+    assert app.server.process.poll() is None, f"the app exited:\n{app.server.log()}"
+    return app
+
+
+# ---- background callbacks (first: the sweeps below record decisions that shape later runs) --
+
+
+def _proposals(reply: Any) -> list[Any]:
+    if reply.status_code != 200:
+        return []
+    data = reply.json().get("response", {}).get(ids.REC_RESULT, {}).get("data")
+    return list(data.get("proposals") or []) if isinstance(data, dict) else []
+
+
+def test_background_result_is_not_handed_to_another_user(live: HostileApp) -> None:
+    """Dash keys a background result by the callback's arguments. An attacker who posts the
+    coordinator's payload first holds a handle to the same result key; polling it after the
+    coordinator's run must not yield the coordinator's proposals, and the coordinator must
+    still receive them."""
+    coordinator = live.client("coordinator")
+    run = coordinator.callback_with_output(ids.REC_RESULT, "data")
+    findings = []
+    for attacker, objective in (("anonymous", "exposure"), ("executive", "silo")):
+        other = live.client(attacker)
+        values = {**live.baseline, f"{ids.REC_OBJECTIVE}.value": objective}
+        values[f"{ids.REC_COUNT}.value"] = 7
+        body = coordinator.body(run, values)
+        sent = {run.key(p): values.get(run.key(p)) for _, p in run.params}
+        # the attacker's own run of the identical payload: refused, but it holds a handle
+        started = other.post(body)
+        assert started.status_code != 500, f"{attacker}: HTTP 500"
+        handle = started.json() if started.status_code == 200 else {}
+        if "cacheKey" in handle:
+            own = other.poll_background(body, handle)
+            findings += [
+                f"{attacker}'s own run: {p}"
+                for p in hostile.scan(live.promise, attacker, sent, own)
+            ]
+        # the coordinator's run of the same payload
+        mine = coordinator.post(body)
+        assert mine.status_code == 200, mine.text[:200]
+        hostile.wait_for_process(hostile.job_pid(mine.json()["job"]))
+        if "cacheKey" in handle:
+            stolen = other.poll_background(body, handle)
+            problems = hostile.scan(live.promise, attacker, sent, stolen)
+            if _proposals(stolen) or problems:
+                findings.append(
+                    f"{attacker} polled its handle after the coordinator's run and received "
+                    f"{len(_proposals(stolen))} proposals ({'; '.join(problems)})"
+                )
+        reply = coordinator.poll_background(body, mine.json())
+        if not _proposals(reply):
+            findings.append(
+                f"the coordinator's own run ({objective}) came back without proposals "
+                f"(HTTP {reply.status_code} {reply.text[:120]!r})"
+            )
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
+# ---- every callback, every role --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_callback_keeps_the_promise_to_the_role(live: HostileApp, role: str) -> None:
+    client = live.client(role)
+    sent, findings = hostile.sweep(
+        client, live.promise, live.baseline, live.values, BUDGET, BACKGROUND_BUDGET
+    )
+    assert sent >= 5 * len(client.callbacks), "the sweep must reach every callback"
+    if findings:
+        pytest.fail(hostile.summary(findings, sent), pytrace=False)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "executive", "coordinator"])
+def test_callbacks_survive_a_forged_trigger(live: HostileApp, role: str) -> None:
+    """The browser always names the input that changed; a hand-built request need not."""
+    client = live.client(role)
+    findings = []
+    for callback in client.callbacks:
+        if callback.background:
+            continue
+        sent = {callback.key(p): live.baseline.get(callback.key(p)) for _, p in callback.params}
+        for changed in ([], ["no-such-component.value"]):
+            reply = client.call(callback, sent, changed=changed)
+            if reply.status_code >= 500:  # what it shows is the sweep's business
+                findings.append(
+                    f"{hostile.short_name(callback.output)} (changedPropIds={changed}): "
+                    f"HTTP {reply.status_code}"
+                )
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
+@pytest.mark.parametrize("role", ["executive", "analyst", "coordinator", "admin"])
+def test_group_by_offers_no_identifier_or_special_category(live: HostileApp, role: str) -> None:
+    client = live.client(role)
+    pages = client.callback_with_output("_pages_content", "children")
+    offered: dict[str, list[str]] = {}
+    for path in ("/silos", "/exposure", "/programme"):
+        reply = client.call(pages, {"_pages_location.pathname": path, "_pages_location.search": ""})
+        assert reply.status_code == 200, f"{path}: HTTP {reply.status_code}"
+        for key, options in hostile.layout_values(reply.json()).items():
+            if "group-by" in key and key.endswith(".options"):
+                values = [o.get("value") if isinstance(o, dict) else o for o in options]
+                offered[key] = [str(v) for v in values]
+    assert offered, "no Group-by dropdown found in the pages' layouts"
+    forbidden = {"name", "person_id", "manager_id", "email", SPECIAL}
+    wrong = {key: sorted(forbidden & set(values)) for key, values in offered.items()}
+    assert not any(wrong.values()), f"Group-by offers {wrong}"
+
+
+# ---- sessions --------------------------------------------------------------------------------
+
+
+def _anonymous_findings(live: HostileApp, client: Client) -> list[str]:
+    """What a session that should be anonymous still sees."""
+    problems = []
+    checks = [
+        (ids.BROKER_GRID, {f"{ids.SILO_GROUP_BY}.value": "department"}),
+        (ids.SILO_HEATMAP, {f"{ids.SILO_GROUP_BY}.value": "department"}),
+        (
+            "_pages_content",
+            {"_pages_location.pathname": "/recommend", "_pages_location.search": ""},
+        ),
+    ]
+    for component, values in checks:
+        callback = client.callback_with_output(component)
+        keys = [callback.key(p) for _, p in callback.params]
+        sent = {k: values.get(k, live.baseline.get(k)) for k in keys}
+        reply = client.call(callback, sent)
+        problems += [
+            f"{component}: {p}" for p in hostile.scan(live.promise, "anonymous", sent, reply)
+        ]
+    return problems
+
+
+def test_logout_ends_the_session(live: HostileApp) -> None:
+    client = live.client("coordinator")
+    saved = client.cookies()
+    assert _anonymous_findings(live, client), "a logged-in coordinator should see names"
+    client.logout()
+    replayed = client.replay(saved)
+    assert not _anonymous_findings(live, client), "the logged-out session still sees data"
+    found = _anonymous_findings(live, replayed)
+    assert not found, "the cookie saved before logout still works: " + "; ".join(found)
+
+
+def test_removing_a_user_ends_their_session(live: HostileApp) -> None:
+    add_user(live.workspace / USERS_FILE, "leaver-h", "Le4ver-hostile-0aa1", "coordinator")
+    client = Client(live.server.url)
+    client.login("leaver-h", "Le4ver-hostile-0aa1", "coordinator")
+    assert _anonymous_findings(live, client), "a logged-in coordinator should see names"
+    hostile.remove_user(live.workspace, "leaver-h")
+    found = _anonymous_findings(live, client.replay(client.cookies()))
+    assert not found, "the removed user's session still works: " + "; ".join(found)
+
+
+# ---- decisions -------------------------------------------------------------------------------
+
+
+def test_a_forged_decision_does_not_break_later_runs(live: HostileApp) -> None:
+    """Selected rows come from the client: a pair nobody proposed (two people outside the
+    opted-in cohort) must not be recorded, and later recommender runs must still work."""
+    coordinator = live.client("coordinator")
+    decide = coordinator.callback_with_output(ids.REC_DECISION_MESSAGE)
+    staff = pd.read_csv(live.org.files["staff"], dtype=str)
+    outsiders = sorted(staff.loc[staff["opt_in"] == "false", "person_id"])[:2]
+    sent = {decide.key(p): live.baseline.get(decide.key(p)) for _, p in decide.params}
+    sent[f"{ids.REC_GRID}.selectedRows"] = [{"a": outsiders[0], "b": outsiders[1], "kind": "pair"}]
+    reply = coordinator.call(decide, sent, changed=[f"{ids.REC_LOCK}.n_clicks"])
+    assert reply.status_code != 500
+    run = coordinator.callback_with_output(ids.REC_RESULT, "data")
+    body = coordinator.body(run, {**live.baseline, f"{ids.REC_COUNT}.value": 5})
+    started = coordinator.post(body)
+    assert started.status_code == 200, started.text[:200]
+    result = coordinator.poll_background(body, started.json())
+    assert _proposals(result), (
+        f"after a forged lock of {outsiders}, the recommender returns {result.text[:300]!r}"
+    )
+
+
+# ---- uploads ---------------------------------------------------------------------------------
+
+
+def _upload_values(live: HostileApp, contents: str, filename: str = "staff.csv") -> dict[str, Any]:
+    return {
+        **live.baseline,
+        f"{ids.upload('staff')}.filename": filename,
+        f"{ids.upload('staff')}.contents": contents,
+    }
+
+
+def _big_csv(size: int) -> str:
+    row = b"EMPX,Some Body,Somewhere\n"
+    raw = b"person_id,name,department\n" + row * (size * 3 // 4 // len(row))
+    return hostile.data_url(raw)
+
+
+def _validated(reply: Any) -> bool:
+    """Did the server validate the upload (a report or a pending-upload token came back)?"""
+    if reply.status_code != 200:
+        return False
+    response = reply.json().get("response", {})
+    return bool((response.get(ids.DATA_TOKEN) or {}).get("data")) or bool(
+        (response.get(ids.DATA_REPORT) or {}).get("children")
+    )
+
+
+@pytest.mark.parametrize("role", ["anonymous", "executive"])
+def test_upload_refused_before_it_is_decoded(live: HostileApp, role: str) -> None:
+    client = live.client(role)
+    validate = client.callback_with_output(ids.DATA_TOKEN, "data")
+    contents = _big_csv(REFUSED_UPLOAD_BYTES)
+    with PeakMemory(live.server.process.pid) as memory:
+        reply = client.call(validate, _upload_values(live, contents))
+    assert reply.status_code != 500
+    assert not _validated(reply), f"{role}'s upload was validated"
+    assert memory.growth < REFUSED_UPLOAD_GROWTH, (
+        f"refusing {role}'s {len(contents) / 1e6:.0f} MB upload grew the server by "
+        f"{memory.growth / 1e6:.0f} MB (HTTP {reply.status_code})"
+    )
+
+
+@pytest.mark.parametrize("name", ["..", "staff\x00.csv", "x" * 300 + ".csv", "../../etc/passwd"])
+def test_hostile_file_name_gives_a_clear_error(live: HostileApp, name: str) -> None:
+    client = live.client("admin")
+    validate = client.callback_with_output(ids.DATA_TOKEN, "data")
+    reply = client.call(validate, _upload_values(live, hostile.data_url(hostile.TINY_STAFF), name))
+    assert reply.status_code != 500, f"file name {name[:20]!r}: HTTP 500"
+    assert reply.status_code in (200, 400, 413, 422), f"HTTP {reply.status_code}"
+    alert = json.dumps((reply.json().get("response") or {}).get(ids.DATA_ALERT) or {})
+    assert reply.status_code != 200 or "Alert" in alert, (
+        f"file name {name[:20]!r} was accepted without a word: {reply.text[:200]!r}"
+    )
+
+
+# Last: an upload the server does not refuse keeps it busy.
+def test_oversized_upload_is_refused(live: HostileApp) -> None:
+    client = live.client("admin")
+    validate = client.callback_with_output(ids.DATA_TOKEN, "data")
+    # bytes no parser accepts, so today's code fails fast instead of parsing 60 MB
+    contents = hostile.data_url(b"\x80\x81\x00" * (OVERSIZED_UPLOAD_BYTES // 4))
+    started = time.monotonic()
+    try:
+        reply = client.call(validate, _upload_values(live, contents), timeout=30)
+    except requests.Timeout:
+        pytest.fail(f"an upload of {len(contents) / 1e6:.0f} MB got no answer within 30 s")
+    seconds = time.monotonic() - started
+    assert reply.status_code != 500
+    text = reply.text.lower() if reply.status_code == 200 else ""
+    refused = reply.status_code == 413 or any(
+        word in text for word in ("too large", "too big", "limit", "larger than")
+    )
+    assert refused and not _validated(reply), (
+        f"an upload of {len(contents) / 1e6:.0f} MB was not refused for its size "
+        f"(HTTP {reply.status_code} after {seconds:.1f} s: {reply.text[:200]!r})"
+    )
+
+
+# ---- the scanner itself (no server): it must be able to pass and to fail ---------------------
+
+
+def _reply(payload: Any, status: int = 200) -> requests.Response:
+    reply = requests.Response()
+    reply.status_code = status
+    reply._content = json.dumps(payload).encode()
+    return reply
+
+
+@pytest.fixture(scope="module")
+def promise(tmp_path_factory: pytest.TempPathFactory) -> Promise:
+    return Promise(hostile.build_organisation(tmp_path_factory.mktemp("scan-org"), people=80))
+
+
+def test_scan_passes_aggregates_and_flags_what_each_role_may_not_see(promise: Promise) -> None:
+    name = sorted(promise.org.names)[3]
+    person = sorted(promise.org.person_ids)[3]
+    figure = {"data": [{"x": ["Sales", "Finance"], "y": [0.4, 0.5]}], "layout": {}}
+    aggregates = _reply({"response": {"silo-ei": {"figure": figure}}})
+    assert hostile.scan(promise, "executive", {}, aggregates) == []
+    assert "a figure with data" in hostile.scan(promise, "anonymous", {}, aggregates)
+    named = _reply({"response": {"grid": {"rowData": [{"person": name, "group": "Sales"}]}}})
+    assert hostile.scan(promise, "coordinator", {}, named) == []
+    assert any("names" in p for p in hostile.scan(promise, "analyst", {}, named))
+    pseudonymous = _reply({"response": {"grid": {"rowData": [{"person": "P-0123abcd"}]}}})
+    assert hostile.scan(promise, "analyst", {}, pseudonymous) == []
+    assert any("pseudonyms" in p for p in hostile.scan(promise, "executive", {}, pseudonymous))
+    small = _reply({"response": {"x": {"children": f"{hostile.SMALL_DEPARTMENT} (suppressed)"}}})
+    assert any("under 5" in p for p in hostile.scan(promise, "executive", {}, small))
+    ids_only = _reply({"response": {"x": {"options": [person]}}})
+    assert any("person ids" in p for p in hostile.scan(promise, "executive", {}, ids_only))
+    assert hostile.scan(promise, "executive", {}, _reply({}, 500)) == ["HTTP 500"]
+
+
+def test_scan_tolerates_echoes_but_not_special_categories(promise: Promise) -> None:
+    name = sorted(promise.org.names)[0]
+    echo = _reply({"response": {"alert": {"children": f"no person called {name!r}"}}})
+    assert hostile.scan(promise, "executive", {"map-person.value": name}, echo) == []
+    row = {"person": name, "gender": "female"}
+    per_person = _reply({"response": {"grid": {"rowData": [row]}}})
+    found = hostile.scan(promise, "admin", {}, per_person)
+    assert "a person-level record carrying gender" in found
+    grouped = _reply({"response": {"g": {"figure": {"data": [{"x": ["female", "male"]}]}}}})
+    assert any("gender values" in p for p in hostile.scan(promise, "admin", {}, grouped))
+    offered = _reply({"response": {"dd": {"options": ["department", "gender"]}}})
+    assert any("offered" in p for p in hostile.scan(promise, "admin", {}, offered))
+    refused = _reply({"response": {"alert": {"children": "cannot group by 'gender'"}}})
+    assert hostile.scan(promise, "admin", {"silo-group-by.value": "gender"}, refused) == []
