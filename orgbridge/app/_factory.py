@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from orgbridge.app import ids
+from orgbridge.app._http_errors import install_error_handler
 from orgbridge.app._keys import app_keys
 from orgbridge.app._limits import install_request_limits
 from orgbridge.app._login_limit import LoginLimit
@@ -172,6 +173,7 @@ def create_app(
     services._settings_file = settings_file
     current_user = current_user_reader(server, sessions)
 
+    install_error_handler(server)
     install_request_limits(
         server,
         lambda: (lambda user: user.role if user is not None else None)(current_user()),

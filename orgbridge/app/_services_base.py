@@ -16,6 +16,7 @@ from orgbridge.app._cache import AnalysisCache, ForkSafeLock, Offloader
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
 from orgbridge.disclosure import (
+    OTHER_GROUPS,
     SuppressionPlan,
     check_group_by,
     disclose_groups,
@@ -345,6 +346,18 @@ class ServicesBase:
             return np.asarray(self._public_ids(user)[positions])
         names = graph.people["name"].to_numpy()[positions] if "name" in graph.people else None
         return person_labels(graph.ids.to_numpy()[positions], names, role=user.role, key=self._key)
+
+    def _person_attribute(self, user: User, column: str, positions: np.ndarray) -> np.ndarray:
+        """A grouping attribute beside people, as text. For roles that see pseudonyms, the
+        label of a group under the threshold is "other groups": a three-person team's name
+        beside a pseudonym would say who it is."""
+        values = self.graph().people[column].to_numpy()[positions]
+        text = np.array(["(missing)" if pd.isna(v) else str(v) for v in values], dtype=object)
+        if identity_for(user.role) != "name" and column in self._allowed_groupings():
+            small = self._plan(column).small
+            if small:
+                text[np.isin(text, list(small))] = OTHER_GROUPS
+        return text
 
     def _public_ids(self, user: User) -> np.ndarray:
         """The id of every person as this user may see it (person_id, or a pseudonym)."""

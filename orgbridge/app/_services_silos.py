@@ -154,6 +154,7 @@ class SilosServices(ServicesBase):
         )
         table = table.sort_values("betweenness", ascending=False, kind="stable").head(limit)
         positions = graph.positions(table["person_id"].astype(str))
+        table["group"] = self._person_attribute(user, group_by, positions)
         table.insert(0, "person", self._labels(user, positions))
         return pd.DataFrame(table.drop(columns="person_id").reset_index(drop=True))
 
@@ -240,12 +241,12 @@ class SilosServices(ServicesBase):
                 "label": self._labels(user, kept).astype(str),
                 "x": xy[:, 0],
                 "y": xy[:, 1],
-                "colour": self._person_values(kept, colour_by, group_by),
-                "size": self._person_values(kept, size_by, group_by),
+                "colour": self._person_values(user, kept, colour_by, group_by),
+                "size": self._person_values(user, kept, size_by, group_by),
             }
         )
         nodes["hover"] = [
-            self._hover(p, lab, group_by) for p, lab in zip(kept, nodes["label"], strict=True)
+            self._hover(user, p, lab, group_by) for p, lab in zip(kept, nodes["label"], strict=True)
         ]
         edges = pd.DataFrame(
             {"source": public[src].astype(str), "target": public[dst].astype(str), "weight": weight}
@@ -349,7 +350,9 @@ class SilosServices(ServicesBase):
         groupings = [g for g in self._allowed_groupings() if g not in special]
         return ("group", *PERSON_METRICS, *groupings)
 
-    def _person_values(self, positions: np.ndarray, what: str, group_by: str) -> np.ndarray:
+    def _person_values(
+        self, user: User, positions: np.ndarray, what: str, group_by: str
+    ) -> np.ndarray:
         graph = self.graph()
         people = graph.people
         if what in ("group",):
@@ -374,16 +377,16 @@ class SilosServices(ServicesBase):
             and what in self._person_colours()
             and what not in self._special()
         ):
-            values = people[what].to_numpy()[positions]
-            return np.array(["(missing)" if pd.isna(v) else str(v) for v in values], dtype=object)
+            return self._person_attribute(user, what, positions)
         raise ParameterError(f"cannot colour or size people by {what!r}")
 
-    def _hover(self, position: int, label: str, group_by: str) -> str:
+    def _hover(self, user: User, position: int, label: str, group_by: str) -> str:
         people = self.graph().people
         parts = [label]
+        where = np.array([position])
         for column in dict.fromkeys([group_by, "department", "level", "location"]):
             if column in people.columns and column in self._person_colours():
-                value: Any = people[column].iat[position]
-                if pd.notna(value):
+                value = str(self._person_attribute(user, column, where)[0])
+                if value != "(missing)":
                     parts.append(f"{column}: {value}")
         return " | ".join(parts)

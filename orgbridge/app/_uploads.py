@@ -24,8 +24,11 @@ from orgbridge.errors import ParameterError
 
 __all__ = ["ALLOWED_SUFFIXES", "DEFAULT_MAX_UPLOAD_BYTES", "Upload", "decode_upload"]
 
-#: Default largest file one upload may carry (64 MiB).
-DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+#: Default largest file one upload may carry (32 MiB): a browser sends it base64-encoded
+#: inside one JSON request; larger imports go through ``orgbridge ingest``.
+DEFAULT_MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+#: The longest file name accepted (most file systems stop at 255 bytes).
+MAX_NAME = 255
 #: Suffixes a data file may have, by kind.
 ALLOWED_SUFFIXES = {
     "staff": (".csv", ".xlsx", ".tsv", ".txt"),
@@ -62,6 +65,10 @@ def decode_upload(kind: str, filename: Any, contents: Any, *, max_bytes: int) ->
     if not isinstance(filename, str) or not isinstance(contents, str):
         raise ParameterError(f"the {kind} upload is not a file")
     name = "".join(c if c.isprintable() else "?" for c in filename)[:80] or "(no name)"
+    if len(filename) > MAX_NAME or not filename.isprintable():
+        raise ParameterError(
+            f"{name!r}: a file name must be printable and at most {MAX_NAME} characters"
+        )
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename[-6:] else ""
     if suffix not in ALLOWED_SUFFIXES[kind]:
         raise ParameterError(

@@ -574,8 +574,11 @@ def highlight_stylesheet(
     >>> highlight_stylesheet(rules, []) == [{"selector": "node", "style": {}}]
     True
     """
+    rules = stylesheet if isinstance(stylesheet, list) else []  # the client's own state
     kept = [
-        rule for rule in stylesheet or [] if not str(rule.get("selector")).startswith(HIGHLIGHT)
+        rule
+        for rule in rules
+        if isinstance(rule, dict) and not str(rule.get("selector")).startswith(HIGHLIGHT)
     ]
     for node in matches:
         escaped = node.replace("\\", "\\\\").replace('"', '\\"')

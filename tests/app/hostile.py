@@ -418,9 +418,15 @@ class Client:
         return reply
 
     def logout(self) -> None:
-        reply = self.http.get(self.url + "/logout", timeout=REQUEST_TIMEOUT)
-        if reply.status_code >= 400:
-            reply = self.http.post(self.url + "/logout", timeout=REQUEST_TIMEOUT)
+        """Log out as the navbar's form does: a same-origin POST."""
+        reply = self.http.post(
+            self.url + "/logout",
+            headers={"Origin": self.url},
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
+        )
+        if reply.status_code not in (200, 302, 303):
+            raise RuntimeError(f"logout failed: HTTP {reply.status_code} {reply.text[:200]}")
         self.role = "anonymous"
 
     def cookies(self) -> dict[str, str]:
@@ -479,6 +485,27 @@ class Client:
         timeout: float = 0,
     ) -> requests.Response:
         return self.post(self.body(callback, values, changed), timeout=timeout)
+
+    # Recommender runs are server-side jobs bound to their user: the run callback hands back
+    # a job id (output REC_RESULT), and the poll callback (input REC_POLL, state REC_RESULT)
+    # answers with the grid's rows once the job is done.
+    def start_run(self, values: dict[str, Any]) -> requests.Response:
+        run = self.callback_with_output(ids.REC_RESULT, "data")
+        return self.call(run, values, changed=[f"{ids.REC_RUN}.n_clicks"])
+
+    def poll_run(self, job: Any, timeout: float = 90.0) -> requests.Response:
+        """Poll the run ``job`` (the REC_RESULT data) until it is no longer running."""
+        poll = self.callback_with_output(ids.REC_GRID, "rowData")
+        deadline = time.monotonic() + timeout
+        while True:
+            values = {f"{ids.REC_POLL}.n_intervals": 1, f"{ids.REC_RESULT}.data": job}
+            reply = self.call(poll, values, changed=[f"{ids.REC_POLL}.n_intervals"])
+            if reply.status_code != 200 or time.monotonic() > deadline:
+                return reply
+            response = reply.json().get("response") or {}
+            if response.get(ids.REC_POLL, {}).get("disabled") is not False:
+                return reply
+            time.sleep(0.3)
 
     def start_background(self, body: dict[str, Any]) -> requests.Response:
         return self.post(body)

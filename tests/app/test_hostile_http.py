@@ -115,55 +115,64 @@ def live(app: HostileApp) -> HostileApp:
 # ---- background callbacks (first: the sweeps below record decisions that shape later runs) --
 
 
-def _proposals(reply: Any) -> list[Any]:
+def _rows(reply: Any) -> list[Any]:
+    """The proposals a poll of a recommender run returned (the grid's rows)."""
     if reply.status_code != 200:
         return []
-    data = reply.json().get("response", {}).get(ids.REC_RESULT, {}).get("data")
-    return list(data.get("proposals") or []) if isinstance(data, dict) else []
+    rows = (reply.json().get("response") or {}).get(ids.REC_GRID, {}).get("rowData")
+    return list(rows) if isinstance(rows, list) else []
+
+
+def _job(reply: Any) -> Any:
+    if reply.status_code != 200:
+        return None
+    return (reply.json().get("response") or {}).get(ids.REC_RESULT, {}).get("data")
 
 
 def test_background_result_is_not_handed_to_another_user(live: HostileApp) -> None:
-    """Dash keys a background result by the callback's arguments. An attacker who posts the
-    coordinator's payload first holds a handle to the same result key; polling it after the
-    coordinator's run must not yield the coordinator's proposals, and the coordinator must
-    still receive them."""
+    """A recommender run is a job bound to the user who started it: another session that
+    polls the same job id (anonymous, an executive, another coordinator) receives nothing,
+    a role that may not run the recommender starts no job with the identical payload, and the
+    coordinator still receives its own result."""
+    add_user(live.workspace / USERS_FILE, "second-coord-h", "S3cond-hostile-0bb2", "coordinator")
+    second = Client(live.server.url)
+    second.login("second-coord-h", "S3cond-hostile-0bb2", "coordinator")
     coordinator = live.client("coordinator")
-    run = coordinator.callback_with_output(ids.REC_RESULT, "data")
     findings = []
-    for attacker, objective in (("anonymous", "exposure"), ("executive", "silo")):
-        other = live.client(attacker)
-        values = {**live.baseline, f"{ids.REC_OBJECTIVE}.value": objective}
-        values[f"{ids.REC_COUNT}.value"] = 7
-        body = coordinator.body(run, values)
-        sent = {run.key(p): values.get(run.key(p)) for _, p in run.params}
-        # the attacker's own run of the identical payload: refused, but it holds a handle
-        started = other.post(body)
-        assert started.status_code != 500, f"{attacker}: HTTP 500"
-        handle = started.json() if started.status_code == 200 else {}
-        if "cacheKey" in handle:
-            own = other.poll_background(body, handle)
-            findings += [
-                f"{attacker}'s own run: {p}"
-                for p in hostile.scan(live.promise, attacker, sent, own)
-            ]
-        # the coordinator's run of the same payload
-        mine = coordinator.post(body)
-        assert mine.status_code == 200, mine.text[:200]
-        hostile.wait_for_process(hostile.job_pid(mine.json()["job"]))
-        if "cacheKey" in handle:
-            stolen = other.poll_background(body, handle)
-            problems = hostile.scan(live.promise, attacker, sent, stolen)
-            if _proposals(stolen) or problems:
-                findings.append(
-                    f"{attacker} polled its handle after the coordinator's run and received "
-                    f"{len(_proposals(stolen))} proposals ({'; '.join(problems)})"
-                )
-        reply = coordinator.poll_background(body, mine.json())
-        if not _proposals(reply):
+    values = {
+        **live.baseline,
+        f"{ids.REC_OBJECTIVE}.value": "exposure",
+        f"{ids.REC_COUNT}.value": 7,
+    }
+    started = coordinator.start_run(values)
+    assert started.status_code == 200, started.text[:200]
+    job = _job(started)
+    assert isinstance(job, dict) and job.get("job"), started.text[:200]
+    for name, other in (
+        ("anonymous", live.client("anonymous")),
+        ("executive", live.client("executive")),
+        ("analyst", live.client("analyst")),
+        ("another coordinator", second),
+    ):
+        own = other.start_run(values)
+        assert own.status_code != 500, f"{name}: HTTP 500"
+        if name != "another coordinator" and isinstance(_job(own), dict):
+            findings.append(f"{name} started a recommender job: {own.text[:120]!r}")
+        stolen = other.poll_run(job, timeout=15)
+        assert stolen.status_code != 500, f"{name}: HTTP 500 polling"
+        if _rows(stolen):
             findings.append(
-                f"the coordinator's own run ({objective}) came back without proposals "
-                f"(HTTP {reply.status_code} {reply.text[:120]!r})"
+                f"{name} polled the coordinator's job and got {len(_rows(stolen))} rows"
             )
+        sent = {f"{ids.REC_RESULT}.data": job}
+        role = "coordinator" if name == "another coordinator" else name
+        findings += [f"{name}: {p}" for p in hostile.scan(live.promise, role, sent, stolen)]
+    mine = coordinator.poll_run(job)
+    if not _rows(mine):
+        findings.append(
+            f"the coordinator's own run came back without proposals "
+            f"(HTTP {mine.status_code} {mine.text[:160]!r})"
+        )
     if findings:
         pytest.fail("\n".join(findings), pytrace=False)
 
@@ -280,12 +289,12 @@ def test_a_forged_decision_does_not_break_later_runs(live: HostileApp) -> None:
     sent[f"{ids.REC_GRID}.selectedRows"] = [{"a": outsiders[0], "b": outsiders[1], "kind": "pair"}]
     reply = coordinator.call(decide, sent, changed=[f"{ids.REC_LOCK}.n_clicks"])
     assert reply.status_code != 500
-    run = coordinator.callback_with_output(ids.REC_RESULT, "data")
-    body = coordinator.body(run, {**live.baseline, f"{ids.REC_COUNT}.value": 5})
-    started = coordinator.post(body)
+    alert = json.dumps((reply.json().get("response") or {}).get(ids.REC_ALERT) or {})
+    assert "only proposals" in alert, f"a pair nobody proposed was recorded: {reply.text[:200]}"
+    started = coordinator.start_run({**live.baseline, f"{ids.REC_COUNT}.value": 5})
     assert started.status_code == 200, started.text[:200]
-    result = coordinator.poll_background(body, started.json())
-    assert _proposals(result), (
+    result = coordinator.poll_run(_job(started))
+    assert _rows(result), (
         f"after a forged lock of {outsiders}, the recommender returns {result.text[:300]!r}"
     )
 

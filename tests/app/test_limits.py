@@ -27,7 +27,7 @@ def test_any_file_name_is_saved_under_a_name_of_ours(name: str) -> None:
     try:
         upload = decode_upload("staff", name, data_url(b"person_id\nx\n"), max_bytes=1000)
     except ParameterError as error:
-        assert "must be" in str(error)  # no usable suffix: a clear refusal
+        assert "must be" in str(error)  # no usable suffix, or unprintable: a clear refusal
         return
     assert upload.saved_name == "staff.csv" and len(upload.shown_name) <= 80
     assert "\x00" not in upload.shown_name

@@ -306,15 +306,16 @@ def register(app: dash.Dash, context: Context) -> None:
         prevent_initial_call=True,
     )
     @safely(3)
-    def decide(_a: int, _d: int, _l: int, selected: list[dict[str, Any]] | None) -> tuple[Any, ...]:
-        decision = {ids.REC_APPROVE: "approve", ids.REC_DECLINE: "decline", ids.REC_LOCK: "lock"}[
-            str(dash.ctx.triggered_id)
-        ]
+    def decide(_a: Any, _d: Any, _l: Any, selected: Any) -> tuple[Any, ...]:
+        decision = {ids.REC_APPROVE: "approve", ids.REC_DECLINE: "decline", ids.REC_LOCK: "lock"}
         user = context.current_user()
-        rows = selected or []
-        pairs = [(str(r["a"]), str(r["b"])) for r in rows]
-        kind = str(rows[0].get("kind") or "pair") if rows else "pair"
-        message = services.decide(user, pairs, kind=kind, decision=decision)
+        # the selected rows come from the client: the services check every pair
+        rows = [r for r in selected if isinstance(r, dict)] if isinstance(selected, list) else []
+        pairs = [(r.get("a"), r.get("b")) for r in rows]
+        kind = rows[0].get("kind") or "pair" if rows else "pair"
+        message = services.decide(
+            user, pairs, kind=kind, decision=decision.get(str(dash.ctx.triggered_id))
+        )
         return figures.proposal_rows(services.proposals(user)), message
 
     @app.callback(
