@@ -96,7 +96,10 @@ def read_table(
         return _read_xlsx(path, sheet=sheet, limits=limits)
     check_file_size(path, limits.max_file_bytes)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            _refuse_binary(handle.read(_SNIFF_CHARS), file=path.name)  # before reading it all
+            handle.seek(0)
+            data = handle.read()
     except OSError as exc:
         raise IngestError(f"cannot read the file ({exc.strerror or exc})", file=path.name) from exc
     return parse_csv_bytes(data, file=path.name, limits=limits)
@@ -159,6 +162,7 @@ def parse_csv_bytes(data: bytes, *, file: str, limits: ReadLimits | None = None)
     """
     limits = limits or ReadLimits()
     _refuse_binary(data, file=file)
+    _refuse_long_runs(data, file=file, limits=limits)
     text, encoding, problems = decode_bytes(data, file=file)
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -233,6 +237,61 @@ def _refuse_binary(data: bytes, *, file: str) -> None:
             " characters (a binary file?)",
             file=file,
         )
+
+
+_RUN_CHUNK = 1 << 22
+_STRIDE = 64
+_STOPS = np.zeros(256, dtype=bool)
+_STOPS[[ord(","), ord(";"), ord("\t"), ord("\n"), ord("\r")]] = True
+
+
+def _refuse_long_runs(data: bytes, *, file: str, limits: ReadLimits) -> None:
+    """Refuse, before decoding, a file holding a run of bytes without a line end or any of
+    the delimiters too long for any cell (a run lies inside one cell, quoted or not). Bytes,
+    not characters, are counted, so only runs beyond four bytes per allowed character are
+    refused here; the exact check on characters runs after parsing. Chunked, so memory
+    stays small."""
+    bound = 4 * limits.max_cell_chars
+    if len(data) <= bound:
+        return
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if _sampled_run_bound(codes) <= bound:
+        return
+    run = 0  # length of the run still open at the end of the previous chunk
+    for start in range(0, len(codes), _RUN_CHUNK):
+        chunk = codes[start : start + _RUN_CHUNK]
+        stops = np.flatnonzero(_STOPS[chunk])
+        if len(stops) == 0:
+            run += len(chunk)
+            if run > bound:
+                _long_run(data, start + len(chunk), run, file=file, limits=limits)
+            continue
+        edges = np.concatenate(([stops[0] + run], np.diff(stops) - 1))
+        worst = int(edges.argmax())
+        if edges[worst] > bound:
+            _long_run(data, start + int(stops[worst]), int(edges[worst]), file=file, limits=limits)
+        run = len(chunk) - int(stops[-1]) - 1
+    if run > bound:
+        _long_run(data, len(data), run, file=file, limits=limits)
+
+
+def _sampled_run_bound(codes: np.ndarray) -> int:
+    """An upper bound of the longest run, from every 64th byte: a run of L bytes covers at
+    least L // 64 sampled bytes, all non-stops. Real files have a stop every few bytes, so
+    this settles them in milliseconds and only suspect files get the exact check."""
+    sample = codes[::_STRIDE]
+    edges = np.concatenate(([-1], np.flatnonzero(_STOPS[sample]), [len(sample)]))
+    longest = int((np.diff(edges) - 1).max())
+    return (longest + 1) * _STRIDE
+
+
+def _long_run(data: bytes, end: int, length: int, *, file: str, limits: ReadLimits) -> None:
+    line = data.count(b"\n", 0, end - length) + 1
+    raise IngestError(
+        f"line {line:,} holds a cell of at least {length:,} bytes, more than the limit of"
+        f" {limits.max_cell_chars:,} characters",
+        file=file,
+    )
 
 
 def _alternate_nul(head: bytes) -> bool:

@@ -254,17 +254,40 @@ def test_a_cell_over_the_length_limit_is_refused_with_row_and_column(tmp_path: P
         read_table(path)
     assert (caught.value.row, caught.value.column) == (3, "name")
     assert "a cell of 40,000 characters, more than the limit of 32,767" in str(caught.value)
+    # Quoted cells with line breaks: the row is the record, as a spreadsheet counts it.
     quoted = tmp_path / "quoted.csv"
-    quoted.write_text('person_id,name\np1,"Ann\nB"\np2,"' + "x" * 200_000 + '"\n')
-    with pytest.raises(IngestError, match="a cell of 200,000 characters") as caught:
+    quoted.write_text('person_id,name\np1,"Ann\nB"\np2,"' + "x" * 100_000 + '"\n')
+    with pytest.raises(IngestError, match="a cell of 100,000 characters") as caught:
         read_table(quoted)
-    assert (caught.value.row, caught.value.column) == (3, "name")  # a record is a row
-    # A blank line sends the file through the csv module, whose field limit stops first.
+    assert (caught.value.row, caught.value.column) == (3, "name")
+    # A blank line sends the file through the csv module: same answer.
     blank = tmp_path / "blank.csv"
-    blank.write_text('person_id,name\np1,"Ann\nB"\n\np2,"' + "x" * 200_000 + '"\n')
-    with pytest.raises(IngestError, match="a cell of more than 131,072 characters") as caught:
+    blank.write_text('person_id,name\np1,"Ann\nB"\n\np2,"' + "x" * 100_000 + '"\n')
+    with pytest.raises(IngestError, match="a cell of 100,000 characters") as caught:
         read_table(blank)
-    assert caught.value.row == 4  # header, p1, the blank line, then p2
+    assert (caught.value.row, caught.value.column) == (4, "name")
+
+
+def test_a_huge_cell_is_refused_before_the_file_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_bytes(b"person_id,name\np1,Ann\np2," + b"x" * (9 << 20) + b"\n")
+    with pytest.raises(IngestError) as caught:
+        read_table(path)
+    assert str(caught.value).startswith("staff.csv: line 3 holds a cell of at least ")
+    assert str(caught.value).endswith("bytes, more than the limit of 32,767 characters")
+    # Just under four bytes per allowed character passes the byte check; the exact,
+    # per-character check then names the row and column.
+    path.write_bytes(b"person_id,name\np1,Ann\np2," + "é".encode() * 60_000 + b"\n")
+    with pytest.raises(IngestError, match="a cell of 60,000 characters") as caught:
+        read_table(path)
+    assert (caught.value.row, caught.value.column) == (3, "name")
+    # Near the byte bound (4 x 32,767): the sampled check defers to the exact one, which
+    # lets it through to the character check.
+    path.write_bytes(b"person_id,name\np1,Ann\np2," + b"z" * 131_000 + b"\n")
+    with pytest.raises(IngestError, match="a cell of 131,000 characters"):
+        read_table(path)
+    path.write_bytes(b"person_id,name\np1," + b"y" * 32_767 + b"\n")
+    assert len(read_table(path).frame.loc[2, "name"]) == 32_767
 
 
 def test_too_many_columns_or_rows_in_a_csv(tmp_path: Path) -> None:
