@@ -201,3 +201,49 @@ def test_any_text_in_number_columns_never_raises(cells: list[str]) -> None:
     out = parse_ties(ties, file="t.csv", layer="advice")
     out.report.check_balance()
     assert np.isfinite(out.ties["weight"].to_numpy()).all()
+
+
+HEADERS = {
+    "staff": "person_id,manager_id,level,capacity,start_date,is_leader,opt_in,name",
+    "pairs": "person_a,person_b,start,end,programme",
+    "projects": "project_id,person_id,start,end",
+    "viva_p2p": "PrimaryCollaborator_PersonId,SecondaryCollaborator_PersonId,StrongTieScore",
+}
+HOSTILE = st.one_of(
+    st.sampled_from(
+        ["a", "b", "", "1e19", "nan", "-inf", "-1", "2024-13-45", "31/02/2024", "yes", "=1+1",
+         '"', "\r", "\n", ",", ";", "\t", "\x00", "9" * 30]
+    ),
+    st.text(max_size=6),
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    kinds=st.lists(st.sampled_from(sorted(HEADERS)), min_size=1, max_size=4, unique=True),
+    data=st.data(),
+)
+def test_hostile_files_give_a_report_or_an_orgbridge_error(
+    tmp_path_factory: pytest.TempPathFactory, kinds: list[str], data: st.DataObject
+) -> None:
+    from orgbridge.errors import OrgbridgeError
+
+    folder = tmp_path_factory.mktemp("hostile")
+    paths = {}
+    for kind in kinds:
+        if data.draw(st.booleans()):
+            content = data.draw(st.binary(max_size=200))
+        else:
+            rows = data.draw(st.lists(st.lists(HOSTILE, max_size=9), max_size=8))
+            sep = data.draw(st.sampled_from([",", ";", "\t"]))
+            text = HEADERS[kind].replace(",", sep) + "\n" + "\n".join(sep.join(r) for r in rows)
+            content = text.encode("utf-8", "replace")
+        paths[kind] = folder / f"{kind}.csv"
+        paths[kind].write_bytes(content)
+    try:
+        prepared = prepare_import(Sources(**paths))  # type: ignore[arg-type]
+    except OrgbridgeError:
+        return
+    for file in prepared.report.files:
+        file.check_balance()
+        assert file.rows_loaded > 0 or (file.rows_in == 0 and not file.problems)

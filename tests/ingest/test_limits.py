@@ -20,7 +20,14 @@ import openpyxl
 import pytest
 
 from orgbridge.errors import IngestError, ParameterError
-from orgbridge.ingest import ReadLimits, Sources, prepare_import, read_graphml, read_table
+from orgbridge.ingest import (
+    ReadLimits,
+    Sources,
+    prepare_import,
+    read_graphml,
+    read_mapping,
+    read_table,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -364,3 +371,20 @@ def test_a_file_over_a_limit_refuses_the_import(tmp_path: Path) -> None:
 def test_limits_must_be_positive(field: str) -> None:
     with pytest.raises(ParameterError, match=f"ReadLimits.{field} must be a positive number"):
         ReadLimits(**{field: 0})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00garbage", "the mapping file is not UTF-8 text"),
+        (b"[" * 200_000 + b"]" * 200_000, "nests too deeply to be a mapping"),
+        (b" " * (17 << 20), "more than the limit of 16.0 MiB"),
+    ],
+)
+def test_a_hostile_mapping_file_is_an_ingest_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "map.json"
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=message):
+        read_mapping(path)
