@@ -308,3 +308,29 @@ def test_problem_report_and_csv_export_cannot_run_formulas(
         ]
     people = pd.read_csv(out / "people.csv", dtype=str, keep_default_na=False)
     assert people.set_index("person_id")["name"]["'-a"].startswith("'=HYPERLINK(")
+
+
+def test_recommend_csv_cannot_run_formulas(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import re
+
+    hostile = tmp_path / "org"
+    hostile.mkdir()
+    for source in org.glob("*.csv"):  # every person id starts a formula: =E001, =E002, ...
+        text = re.sub(r"\bE(\d{3})\b", r"=E\1", source.read_text())
+        (hostile / source.name).write_text(text)
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, *sources(hostile)]) == 0
+    out = tmp_path / "run.csv"
+    argv = ["recommend", "--workspace", workspace, "--kind", "pairs", "--count", "5",
+            "--json", str(tmp_path / "run.json"), "--csv", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) > 1
+    cells = [cell for row in rows for cell in row]
+    assert any(cell.startswith("'=E") for cell in cells)
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    assert not [c for c in cells if c.startswith("-") and not re.fullmatch(r"-[\d.e+-]+", c)]
