@@ -30,10 +30,12 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DIMENSION = re.compile(
-    rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]{1,3})(\d{1,7})(?::([A-Za-z]{1,3})(\d{1,7}))?\""
+    rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]{1,3})(\d{1,10})(?::([A-Za-z]{1,3})(\d{1,10}))?\""
 )
 _METADATA_LIMIT = 16 * MIB  # workbook.xml and its relationships are small in any real file
 _HEAD_BYTES = 64 * 1024
+#: The last row of an Excel, LibreOffice or Google sheet.
+EXCEL_ROWS = 1_048_576
 
 
 def column_letters(number: int) -> str:
@@ -280,6 +282,12 @@ def _check_dimension(
             f" {limits.max_columns:,} columns",
             file=name,
         )
+    if rows > EXCEL_ROWS:
+        raise IngestError(
+            f"sheet {title!r} declares rows up to {rows:,} (range {ref}), beyond row"
+            f" {EXCEL_ROWS:,}, the last row a spreadsheet has",
+            file=name,
+        )
     if rows - 1 > limits.max_rows:
         raise IngestError(
             f"sheet {title!r} declares {rows:,} rows (range {ref}), more than the limit of"
@@ -330,6 +338,14 @@ def _stream(
     lines: list[int] = []
     problems: list[Problem] = []
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if number > EXCEL_ROWS:
+            # openpyxl yields an empty row for each skipped row number: without this a
+            # single <row r="999999999"> would be a billion empty rows.
+            raise IngestError(
+                f"sheet {title!r} has rows beyond row {EXCEL_ROWS:,}, the last row a"
+                " spreadsheet has",
+                file=name,
+            )
         if number - 1 > limits.max_rows:
             raise IngestError(
                 f"sheet {title!r} has more than {limits.max_rows:,} data rows (the limit)",

@@ -155,6 +155,23 @@ def test_rows_beyond_the_limit_are_refused_declared_or_not(tmp_path: Path) -> No
     assert len(read_table(hidden, limits=ReadLimits(max_rows=6)).frame) == 6
 
 
+def test_a_row_number_beyond_the_last_spreadsheet_row_is_refused_fast(tmp_path: Path) -> None:
+    import time
+
+    far = [[("A1", "person_id")], [("A999999999", "p")]]
+    path = write_workbook(tmp_path / "far.xlsx", {"S": sheet_xml(far)})
+    start = time.perf_counter()
+    with pytest.raises(IngestError, match="has rows beyond row 1,048,576, the last row"):
+        read_table(path)
+    assert time.perf_counter() - start < 5  # one empty row per skipped number, at most 1M
+    declared = write_workbook(tmp_path / "d.xlsx", {"S": sheet_xml(far, dimension="A1:A9999999")})
+    with pytest.raises(IngestError, match=r"declares rows up to 9,999,999 .* beyond row 1,048,576"):
+        read_table(declared)
+    last = [[("A1", "person_id")], [("A1048576", "p")]]
+    path = write_workbook(tmp_path / "last.xlsx", {"S": sheet_xml(last)})
+    assert read_table(path).frame.index.tolist() == [1_048_576]
+
+
 def test_a_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
     path = zip_bomb(tmp_path / "staff.xlsx")
     assert path.stat().st_size < 200_000
