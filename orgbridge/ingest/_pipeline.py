@@ -42,7 +42,8 @@ class Sources:
 
     ``mapping`` is a mapping file path (JSON or CSV) or a :class:`ColumnMapping`;
     ``leader_rule`` and ``level_order`` override the mapping's. ``sheet`` chooses the sheet
-    of every XLSX file (a name, or a 0-based position; default the first sheet).
+    of every XLSX file: a name (any case), an int 0-based position, or digits naming no
+    sheet counted from 1 (``"2"`` is the second); default the first sheet.
     """
 
     staff: PathLike | None = None
