@@ -40,6 +40,7 @@ class DataServices(ServicesBase):
         *,
         mapping: tuple[Any, Any] | None = None,
         leader_rule: Any = None,
+        allow_shrink: Any = False,
     ) -> dict[str, Any]:
         """Check uploaded files against the stored organisation; store nothing yet.
 
@@ -49,7 +50,9 @@ class DataServices(ServicesBase):
         optional column-mapping file (JSON or CSV) in the same form, and ``leader_rule`` an
         optional rule saying who is a leader (it overrides the mapping's). Returns
         ``{"token", "report"}``; pass the token to :meth:`store_upload` to save. The files
-        are deleted once read, whatever happens.
+        are deleted once read, whatever happens. An upload that would remove more than a
+        tenth of the people or empty a tie layer raises ``ImportRejected`` unless
+        ``allow_shrink``.
         """
         from orgbridge.ingest import Sources, prepare_import
 
@@ -63,6 +66,7 @@ class DataServices(ServicesBase):
         if mapping is not None:
             uploads.append(self._decoded("mapping", *mapping))
         rule = parse_text(leader_rule, what="the leader rule")
+        shrink = parse_flag(allow_shrink)
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._scratch))
         try:
             paths: dict[str, Any] = {}
@@ -74,7 +78,9 @@ class DataServices(ServicesBase):
             tighten(folder)  # the uploaded files owner-only, whatever the umask
             if rule:
                 paths["leader_rule"] = rule
-            prepared = prepare_import(Sources(**paths), existing=self.graph(), strict=False)
+            prepared = prepare_import(
+                Sources(**paths), existing=self.graph(), strict=False, allow_shrink=shrink
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         token = uuid.uuid4().hex

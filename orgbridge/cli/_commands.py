@@ -1,4 +1,11 @@
-"""Subcommands of the ``orgbridge`` CLI: ingest, validate, demo, export, summary."""
+"""Subcommands of the ``orgbridge`` CLI: ingest, validate, demo, export, summary.
+
+``ingest`` exits 0 when every row loaded, 3 when the import was saved but some rows were
+rejected (each listed), and 1 when it was refused and nothing was saved (strict mode and an
+error; a file that could not be read or none of whose rows loaded; or, without
+``--allow-shrink``, an import that would remove more than ``--max-shrink`` of the people or
+empty a tie layer the store holds). ``validate`` exits 0 or 1.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +21,23 @@ from orgbridge.cli._store import add_store_arguments, open_store, store_label
 __all__ = ["register"]
 
 MAX_PROBLEMS_SHOWN = 20
+MAX_WARNINGS_SHOWN = 10
+
+EXIT_LOADED = 0  # every row loaded
+EXIT_REFUSED = 1  # nothing was saved (validate: errors found)
+EXIT_PARTIAL = 3  # saved, but some rows were rejected
+
+_EXIT_HELP = (
+    "exit status: 0 every row loaded; 3 loaded with rejected rows (listed); 1 refused,"
+    " nothing saved"
+)
 
 
 def register(commands: Any) -> None:
     """Register every subcommand on the argparse sub-parsers object."""
-    ingest = commands.add_parser("ingest", help="load files into a workspace or Neo4j store")
+    ingest = commands.add_parser(
+        "ingest", help="load files into a workspace or Neo4j store", epilog=_EXIT_HELP
+    )
     add_store_arguments(ingest)
     _add_source_arguments(ingest)
     ingest.set_defaults(handler=run_ingest)
@@ -64,7 +83,23 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gexf", metavar="F", help="GEXF file")
     parser.add_argument("--map", metavar="F", help="column mapping file (JSON or CSV)")
     parser.add_argument("--leader-rule", metavar="R", help='e.g. "level>=7"')
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="sheet of XLSX inputs: a name, or its number (1 = first)"
+    )
     parser.add_argument("--strict", action="store_true", help="any error rejects the import")
+    parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept an import that removes many people or empties a tie layer",
+    )
+    parser.add_argument(
+        "--max-shrink",
+        type=float,
+        default=0.10,
+        metavar="SHARE",
+        help="share of the stored people an import may remove without --allow-shrink"
+        " (default 0.10)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--report", metavar="FILE", help="write every problem to a CSV file")
 
@@ -86,6 +121,7 @@ def _sources(args: argparse.Namespace) -> Any:
         gexf=args.gexf,
         mapping=args.map,
         leader_rule=args.leader_rule,
+        sheet=args.sheet,
     )
     if not any(
         [
@@ -103,10 +139,25 @@ def _sources(args: argparse.Namespace) -> Any:
     return sources
 
 
-def run_ingest(args: argparse.Namespace) -> int:
-    """Validate the files and load them into the store as one transaction."""
-    from orgbridge.errors import ImportRejected
+def _prepare(args: argparse.Namespace, sources: Any, existing: Any, progress: Any) -> Any:
     from orgbridge.ingest import prepare_import
+
+    return prepare_import(
+        sources,
+        existing=existing,
+        strict=bool(getattr(args, "strict", False)),
+        progress=progress,
+        allow_shrink=args.allow_shrink,
+        max_shrink=args.max_shrink,
+    )
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Validate the files and load them into the store as one transaction.
+
+    Exit status 0 when every row loaded, 3 when rows were rejected, 1 when refused.
+    """
+    from orgbridge.errors import ImportRejected
 
     sources = _sources(args)
     with TerminalProgress(enabled=not args.json) as progress:
@@ -114,28 +165,28 @@ def run_ingest(args: argparse.Namespace) -> int:
         try:
             existing = store.load_graph()
             try:
-                prepared = prepare_import(
-                    sources, existing=existing, strict=args.strict, progress=progress
-                )
+                prepared = _prepare(args, sources, existing, progress)
             except ImportRejected as rejected:
                 report = getattr(rejected, "report", None)
                 if report is not None:
-                    _print_report(report, args, wrote=False)
+                    _print_report(report, args, wrote=False, refused=rejected)
                     print(f"error: {rejected}", file=sys.stderr)
-                    return 1
+                    return EXIT_REFUSED
                 raise
             progress("saving", 0, 1)
             store.save_graph(prepared.graph, log=prepared.report.to_dict())
             progress("saving", 1, 1)
         finally:
             store.close()
-    _print_report(prepared.report, args, wrote=True, where=store_label(args))
-    return 0
+    report = prepared.report
+    _print_report(report, args, wrote=True, where=store_label(args))
+    return EXIT_PARTIAL if report.rows_rejected or report.errors else EXIT_LOADED
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate the files and write nothing; exit 1 when there are errors."""
-    from orgbridge.ingest import prepare_import
+    """Validate the files and write nothing; exit 1 when there are errors or it would be
+    refused."""
+    from orgbridge.errors import ImportRejected
 
     sources = _sources(args)
     existing = None
@@ -146,42 +197,82 @@ def run_validate(args: argparse.Namespace) -> int:
         finally:
             store.close()
     with TerminalProgress(enabled=not args.json) as progress:
-        prepared = prepare_import(sources, existing=existing, strict=False, progress=progress)
+        try:
+            prepared = _prepare(args, sources, existing, progress)
+        except ImportRejected as rejected:
+            report = getattr(rejected, "report", None)
+            if report is None:
+                raise
+            _print_report(report, args, wrote=False, refused=rejected)
+            print(f"error: {rejected}", file=sys.stderr)
+            return EXIT_REFUSED
     _print_report(prepared.report, args, wrote=False)
-    return 1 if prepared.report.errors else 0
+    return EXIT_REFUSED if prepared.report.errors else EXIT_LOADED
 
 
-def _print_report(report: Any, args: argparse.Namespace, *, wrote: bool, where: str = "") -> None:
+def _print_report(
+    report: Any,
+    args: argparse.Namespace,
+    *,
+    wrote: bool,
+    where: str = "",
+    refused: Exception | None = None,
+) -> None:
     if args.report:
         _write_problem_csv(report, Path(args.report))
     if args.json:
-        print(json.dumps(report.to_dict()))
+        shape = report.to_dict()
+        if refused is not None:
+            shape["refused"] = list(getattr(refused, "reasons", [])) or [str(refused)]
+        print(json.dumps(shape))
         return
     ties = ", ".join(f"{layer} {count:,}" for layer, count in sorted(report.ties.items()))
-    verb = f"Loaded into {where}" if wrote else "Checked (nothing written)"
+    if refused is not None:
+        verb = "Refused (nothing written); the import would have held"
+    else:
+        verb = f"Loaded into {where}" if wrote else "Checked (nothing written)"
     print(f"{verb}: {report.people:,} people; ties: {ties or 'none'}")
     print(
         f"Rows in {report.rows_in:,} = loaded {report.rows_loaded:,}"
         f" + rejected {report.rows_rejected:,}"
     )
-    problems = report.problems
-    for problem in problems[:MAX_PROBLEMS_SHOWN]:
-        print(f"  {problem.severity}: {problem}")
-    if len(problems) > MAX_PROBLEMS_SHOWN:
+    for f in report.files:
         print(
-            f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN:,} more"
-            " (--report FILE lists them all; --json prints them)"
+            f"  {f.file} ({f.kind}): {f.rows_in:,} in = {f.rows_loaded:,} loaded"
+            f" + {f.rows_rejected:,} rejected"
         )
+    for label, problems, limit in (
+        ("Errors", report.errors, MAX_PROBLEMS_SHOWN),
+        ("Warnings", report.warnings, MAX_WARNINGS_SHOWN),
+    ):
+        if not problems:
+            continue
+        print(f"{label} ({len(problems):,}):")
+        for problem in problems[:limit]:
+            print(f"  {problem}")
+        if len(problems) > limit:
+            print(
+                f"  ... and {len(problems) - limit:,} more"
+                " (--report FILE lists them all; --json prints them)"
+            )
+    for reason in getattr(refused, "reasons", []) if refused is not None else []:
+        print(f"Refused: {reason}")
 
 
 def _write_problem_csv(report: Any, path: Path) -> None:
+    """Every problem as CSV; no cell can start a spreadsheet formula (file names, columns
+    and messages quote the input)."""
     import csv
+
+    from orgbridge.disclosure import neutralise_cell
 
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["severity", "file", "row", "column", "message"])
         for p in report.problems:
-            writer.writerow([p.severity, p.file, p.row, p.column, p.message])
+            writer.writerow(
+                [neutralise_cell(v) for v in (p.severity, p.file, p.row, p.column, p.message)]
+            )
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -136,7 +136,9 @@ def run_recommend(args: argparse.Namespace) -> int:
         store.close()
     Path(args.json).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if args.csv:
-        result.proposals.to_csv(args.csv, index=False)
+        from orgbridge.disclosure import neutralise_frame  # a spreadsheet must not run a cell
+
+        neutralise_frame(result.proposals).to_csv(args.csv, index=False)
     print(f"Proposed {len(result.proposals)} {args.kind} (run {run_id}); wrote {args.json}")
     return 0
 

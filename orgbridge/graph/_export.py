@@ -7,6 +7,11 @@ when they have one). Every layer is written, ``reports_to`` as edges person -> m
 
 GraphML and GEXF go through networkx (fine for small and medium organisations);
 :func:`write_csv` is vectorised through Arrow and writes a million people in seconds.
+
+CSV files are opened by spreadsheets, so no CSV cell (header included) may start a formula:
+text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets an apostrophe
+in front (see :mod:`orgbridge.disclosure`). GraphML and GEXF are not spreadsheets and keep
+every value as it is.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from orgbridge.graph._cells import FORMULA_PREFIXES, neutralise_cell
 from orgbridge.graph._frames import is_missing
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import NAME_COLUMNS, PERSON_ID, REPORTS_TO, TIE_COLUMNS
@@ -91,7 +98,9 @@ def write_csv(graph: OrgGraph, folder: str | Path, *, include_names: bool = True
     ``people.csv`` has the people columns (``manager_id`` carries the reporting line);
     ``ties.csv`` has ``source, target, layer, weight, start, end`` with person ids for
     every explicit tie (``reports_to`` is not repeated there). Both are the columns the CSV
-    readers accept, so an export reads back into the same organisation.
+    readers accept, so an export reads back into the same organisation. Text that would
+    start a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, CR), in a cell or a column
+    name, is written with an apostrophe in front.
 
     Returns
     -------
@@ -112,14 +121,16 @@ def write_csv(graph: OrgGraph, folder: str | Path, *, include_names: bool = True
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     people = exportable_people(graph, include_names=include_names)
-    people_table = pa.table({str(c): _csv_array(people[c]) for c in people.columns})
+    people_table = pa.table(
+        {neutralise_cell(str(c)): _safe(_csv_array(people[c])) for c in people.columns}
+    )
     ties = graph.explicit_ties()
     ids = pa.array(graph.ids.to_numpy(dtype=object), type=pa.string())
     tie_table = pa.table(
         {
-            "source": ids.take(pa.array(ties["source"].to_numpy())),
-            "target": ids.take(pa.array(ties["target"].to_numpy())),
-            "layer": pa.array(ties["layer"].to_numpy(dtype=object), type=pa.string()),
+            "source": _safe(ids.take(pa.array(ties["source"].to_numpy()))),
+            "target": _safe(ids.take(pa.array(ties["target"].to_numpy()))),
+            "layer": _safe(pa.array(ties["layer"].to_numpy(dtype=object), type=pa.string())),
             "weight": pa.array(ties["weight"].to_numpy(dtype=np.float64)),
             "start": _csv_array(ties["start"]),
             "end": _csv_array(ties["end"]),
@@ -149,6 +160,19 @@ def _write_csv_file(table: pa.Table, path: Path) -> None:
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+_FORMULA_START = "^[" + "".join("\\" + c if c in "-\\^]" else c for c in FORMULA_PREFIXES) + "]"
+
+
+def _safe(array: pa.Array) -> pa.Array:
+    """Text cells that would start a formula get an apostrophe in front (vectorised)."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array
+    starts = pc.match_substring_regex(array, _FORMULA_START)
+    if not pc.any(starts).as_py():
+        return array
+    quote, nothing = pa.scalar("'", type=array.type), pa.scalar("", type=array.type)
+    return pc.if_else(starts, pc.binary_join_element_wise(quote, array, nothing), array)
 
 
 def _csv_array(column: pd.Series) -> pa.Array:

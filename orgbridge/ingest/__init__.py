@@ -4,11 +4,14 @@
 :class:`FileReport` out); ``read_*`` functions read a file first. :func:`prepare_import`
 reads a whole :class:`Sources` and merges it into one :class:`~orgbridge.graph.OrgGraph`.
 Nothing is lost: every input row is loaded or rejected with a :class:`Problem` naming its
-file, row and column, and ``rows_in == rows_loaded + rows_rejected`` for every file.
+file, row and column, and ``rows_in == rows_loaded + rows_rejected`` for every file. Every
+reader applies :class:`ReadLimits`, and :func:`prepare_import` refuses an import that would
+silently shrink the organisation.
 """
 
 from orgbridge.ingest._columns import ColumnMapping, read_mapping
 from orgbridge.ingest._graphml import parse_network, read_gexf, read_graphml
+from orgbridge.ingest._limits import ReadLimits
 from orgbridge.ingest._parsed import ParsedPeople, ParsedTies
 from orgbridge.ingest._pipeline import PreparedImport, Sources, prepare_import
 from orgbridge.ingest._projects import newman_pairs, parse_projects, read_projects
@@ -36,6 +39,7 @@ __all__ = [
     "PreparedImport",
     "Problem",
     "RawTable",
+    "ReadLimits",
     "Sources",
     "find_manager_cycles",
     "newman_pairs",

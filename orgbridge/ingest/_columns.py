@@ -132,6 +132,10 @@ def _strings(value: object, key: str, file: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: A mapping file names columns: a few kilobytes. Anything near this is not a mapping.
+MAPPING_MAX_BYTES = 16 * 1024 * 1024
+
+
 def read_mapping(path: str | Path) -> ColumnMapping:
     """Read a mapping file: JSON (see :class:`ColumnMapping`) or a CSV with columns source,target.
 
@@ -148,13 +152,24 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     >>> read_mapping(path).columns
     {'Wrk #': 'person_id'}
     """
+    from orgbridge.ingest._limits import check_file_size
+
     path = Path(path)
     name = path.name
     if path.suffix.lower() == ".json":
+        check_file_size(path, MAPPING_MAX_BYTES)
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise IngestError(f"cannot read the mapping file ({exc})", file=name) from exc
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"the mapping file is not UTF-8 text (byte {exc.start})", file=name
+            ) from exc
+        except RecursionError as exc:
+            raise IngestError(
+                "the mapping file nests too deeply to be a mapping", file=name
+            ) from exc
         except json.JSONDecodeError as exc:
             raise IngestError(
                 f"not valid JSON: {exc.msg} (line {exc.lineno})", file=name, row=exc.lineno
@@ -164,6 +179,7 @@ def read_mapping(path: str | Path) -> ColumnMapping:
         return ColumnMapping.from_dict(data, file=name)
     from orgbridge.ingest._table import read_table
 
+    check_file_size(path, MAPPING_MAX_BYTES)
     raw = read_table(path)
     folded = {fold(c): c for c in raw.frame.columns}
     if "source" not in folded or "target" not in folded:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from orgbridge.errors import IngestError
 from orgbridge.graph._schema import COLLABORATION, PERSON_ID, REPORTS_TO
+from orgbridge.ingest._limits import ReadLimits, check_file_size
 from orgbridge.ingest._report import FileReport, Problem
 from orgbridge.ingest._values import parse_dates
 
@@ -37,13 +38,17 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 _ID_COLUMNS = frozenset({"manager_id"})
 
 
-def read_graphml(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
+def read_graphml(
+    path: str | Path, *, limits: ReadLimits | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
     """Read a GraphML file into ``(people, ties, report)``.
 
     Parameters
     ----------
     path
         The GraphML file.
+    limits
+        Its size may not pass ``limits.max_graph_file_bytes`` (default :class:`ReadLimits`).
 
     Returns
     -------
@@ -57,7 +62,7 @@ def read_graphml(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, FileRepo
     Raises
     ------
     IngestError
-        The file cannot be read or is not valid GraphML.
+        The file cannot be read, is over the size limit, or is not valid GraphML.
 
     Example
     -------
@@ -75,10 +80,12 @@ def read_graphml(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, FileRepo
     """
     import networkx as nx
 
-    return _read(path, "graphml", lambda p: nx.read_graphml(p, node_type=str))
+    return _read(path, "graphml", lambda p: nx.read_graphml(p, node_type=str), limits)
 
 
-def read_gexf(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
+def read_gexf(
+    path: str | Path, *, limits: ReadLimits | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
     """Read a GEXF file into ``(people, ties, report)``, like :func:`read_graphml`.
 
     The GEXF node ``label`` becomes a ``label`` column unless it just repeats the node id.
@@ -90,15 +97,16 @@ def read_gexf(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]
     """
     import networkx as nx
 
-    return _read(path, "gexf", lambda p: nx.read_gexf(p, node_type=str))
+    return _read(path, "gexf", lambda p: nx.read_gexf(p, node_type=str), limits)
 
 
 def _read(
-    path: str | Path, kind: str, reader: Callable[[Path], Any]
+    path: str | Path, kind: str, reader: Callable[[Path], Any], limits: ReadLimits | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
     import networkx as nx
 
     path = Path(path)
+    check_file_size(path, (limits or ReadLimits()).max_graph_file_bytes)
     try:
         graph = reader(path)
     except OSError as err:
@@ -189,9 +197,9 @@ def _typed(name: str, values: list[Any], ids: list[str], report: FileReport) -> 
         return pd.array([None] * len(values), dtype="str")
     if kinds == {bool}:
         return pd.array(values, dtype="boolean")
-    if kinds == {int}:
+    if kinds == {int} and all(-(2**63) <= v < 2**63 for v in series[present]):
         return pd.array(values, dtype="Int64")
-    if kinds <= {int, float}:
+    if kinds <= {int, float} and all(abs(v) < 1e300 for v in series[present]):
         return series.astype("float64").to_numpy()
     if kinds == {str}:
         return pd.array(values, dtype="str")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from orgbridge.errors import ImportRejected, IngestError
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
 from orgbridge.ingest._columns import ColumnMapping, read_mapping
+from orgbridge.ingest._guard import MAX_SHRINK, check_max_shrink, refusals
+from orgbridge.ingest._limits import ReadLimits
 from orgbridge.ingest._parsed import ParsedPeople, ParsedTies, absorb_raw
 from orgbridge.ingest._projects import parse_projects
 from orgbridge.ingest._report import FileReport, ImportReport, Problem
@@ -38,7 +41,9 @@ class Sources:
     """The files of one import. Every field is optional; ``ties`` pairs a file with its layer.
 
     ``mapping`` is a mapping file path (JSON or CSV) or a :class:`ColumnMapping`;
-    ``leader_rule`` and ``level_order`` override the mapping's.
+    ``leader_rule`` and ``level_order`` override the mapping's. ``sheet`` chooses the sheet
+    of every XLSX file: a name (any case), an int 0-based position, or digits naming no
+    sheet counted from 1 (``"2"`` is the second); default the first sheet.
     """
 
     staff: PathLike | None = None
@@ -52,6 +57,7 @@ class Sources:
     mapping: PathLike | ColumnMapping | None = None
     leader_rule: str | None = None
     level_order: Sequence[str] | None = None
+    sheet: str | int | None = None
 
 
 @dataclass
@@ -68,6 +74,9 @@ def prepare_import(
     existing: OrgGraph | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    allow_shrink: bool = False,
+    max_shrink: float = MAX_SHRINK,
+    limits: ReadLimits | None = None,
 ) -> PreparedImport:
     """Read, validate and merge the sources (and an existing graph) into one OrgGraph.
 
@@ -85,6 +94,12 @@ def prepare_import(
     - Without ``strict``, valid rows load and every rejected row is in the report; a file
       that cannot be read at all (empty, missing columns) is one file-level error with all
       its rows rejected. With ``strict``, any error raises :class:`ImportRejected`.
+    - The import is refused (:class:`ImportRejected`, nothing to save) when a file could
+      not be read or none of its rows loaded; and, unless ``allow_shrink``, when it would
+      remove more than ``max_shrink`` of the people ``existing`` holds or empty a tie layer
+      ``existing`` holds. The message says what would be removed, in numbers.
+    - Every file is read within ``limits`` (size, rows, columns, cell length, workbook
+      checks); a file over a limit is a file-level error, so the import is refused.
 
     Parameters
     ----------
@@ -96,6 +111,13 @@ def prepare_import(
         Fail the whole import on any error.
     progress
         Called as ``progress(stage, done, total)`` as each file is read.
+    allow_shrink
+        Save an import that removes many people or empties a layer (a deliberate shrink).
+    max_shrink
+        Largest share of the stored people an import may remove without ``allow_shrink``
+        (default 0.10).
+    limits
+        What the file readers accept (default :class:`ReadLimits`()).
 
     Returns
     -------
@@ -104,11 +126,12 @@ def prepare_import(
     Raises
     ------
     ImportRejected
-        ``strict`` and at least one error; ``.report`` holds the full report.
+        ``strict`` and at least one error, or the import is refused (see above);
+        ``.report`` holds the full report and ``.reasons`` the refusal's reasons.
     IngestError
         The mapping file cannot be read.
     ParameterError
-        The leader rule is malformed.
+        The leader rule is malformed, or ``max_shrink`` is not a share from 0 to 1.
 
     Example
     -------
@@ -125,7 +148,10 @@ def prepare_import(
     >>> [str(p) for p in prepared.report.errors]
     ["pairs.csv row 3, column target: 'zz' is not a known person"]
     """
+    share = check_max_shrink(max_shrink)
+    limits = limits or ReadLimits()
     mapping = _mapping(sources.mapping)
+    read = partial(_guarded, sheet=sources.sheet, limits=limits)
     steps = _count_files(sources)
     tick = _Ticker(progress, steps)
     reports: list[FileReport] = []
@@ -136,7 +162,7 @@ def prepare_import(
     staff_report: FileReport | None = None
     if sources.staff is not None:
         tick(sources.staff)
-        staff = _guarded(
+        staff = read(
             sources.staff,
             "staff",
             reports,
@@ -156,7 +182,7 @@ def prepare_import(
     new_ties: list[pd.DataFrame] = []
     if sources.viva_p2p is not None:
         tick(sources.viva_p2p)
-        viva = _guarded(
+        viva = read(
             sources.viva_p2p,
             "viva_p2p",
             reports,
@@ -168,7 +194,7 @@ def prepare_import(
     for path, reader_name in ((sources.graphml, "read_graphml"), (sources.gexf, "read_gexf")):
         if path is not None:
             tick(path)
-            found = _read_graph_file(path, reader_name, reports)
+            found = _read_graph_file(path, reader_name, reports, limits)
             if found is not None:
                 people = _upsert(people, found[0])
                 new_ties.append(found[1])
@@ -199,7 +225,7 @@ def prepare_import(
     supplied: set[str] = {"collaboration"} if sources.viva_p2p is not None else set()
     for path, kind, parse in tie_sources:
         tick(path)
-        parsed = _guarded(path, kind, reports, parse)
+        parsed = read(path, kind, reports, parse)
         supplied |= _layer_of(kind, path, sources)
         if isinstance(parsed, ParsedTies):
             new_ties.append(parsed.ties)
@@ -223,8 +249,33 @@ def prepare_import(
         more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > 3 else ""
         rejected = ImportRejected(f"{len(errors)} error(s), so nothing was imported: {shown}{more}")
         rejected.report = report  # type: ignore[attr-defined]
+        rejected.reasons = []  # type: ignore[attr-defined]
         raise rejected
+    reasons = refusals(report, graph, existing, allow_shrink=allow_shrink, max_shrink=share)
+    if reasons:
+        raise _refused(reasons, report, graph, existing)
     return PreparedImport(graph, report)
+
+
+def _refused(
+    reasons: list[str], report: ImportReport, graph: OrgGraph, existing: OrgGraph | None
+) -> ImportRejected:
+    message = "the import was refused and nothing was saved: " + "; ".join(reasons)
+    shrink = any(r.startswith("it would") for r in reasons)
+    if shrink and existing is not None:
+        before, after = existing.tie_counts(), graph.tie_counts()
+        changes = [
+            f"{layer} {before.get(layer, 0):,} -> {after.get(layer, 0):,}"
+            for layer in sorted(set(before) | set(after))
+            if before.get(layer, 0) != after.get(layer, 0)
+        ]
+        people = f"people {existing.n_people:,} -> {graph.n_people:,}"
+        message += f" ({', '.join([people, *changes])})."
+        message += " If that is intended, allow the shrink (--allow-shrink, allow_shrink=True)."
+    refused = ImportRejected(message)
+    refused.report = report  # type: ignore[attr-defined]
+    refused.reasons = reasons  # type: ignore[attr-defined]
+    return refused
 
 
 def _tie_parser(layer: str, known: pd.Index) -> Callable[[RawTable], ParsedTies]:
@@ -282,11 +333,14 @@ def _guarded(
     kind: str,
     reports: list[FileReport],
     parse: Callable[[RawTable], Any],
+    *,
+    sheet: str | int | None = None,
+    limits: ReadLimits | None = None,
 ) -> Any:
     """Read and parse one file; an unreadable file becomes one file-level error."""
     name = Path(path).name
     try:
-        raw = read_table(path)
+        raw = read_table(path, sheet=sheet, limits=limits)
     except IngestError as exc:
         reports.append(FileReport(name, kind, problems=[_problem(exc, name)]))
         return None
@@ -314,13 +368,13 @@ def _problem(exc: IngestError, name: str) -> Problem:
 
 
 def _read_graph_file(
-    path: PathLike, reader_name: str, reports: list[FileReport]
+    path: PathLike, reader_name: str, reports: list[FileReport], limits: ReadLimits
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     from orgbridge.ingest import _graphml  # type: ignore[attr-defined]
 
     reader = getattr(_graphml, reader_name)
     try:
-        people, ties, report = reader(path)
+        people, ties, report = reader(path, limits=limits)
     except IngestError as exc:
         name = Path(path).name
         reports.append(

@@ -35,6 +35,12 @@ __all__ = ["find_manager_cycles", "parse_staff", "read_staff"]
 
 MappingLike = ColumnMapping | Mapping[str, str] | None
 
+#: Most pairs one person can be in; beyond it a capacity is a data error (and 1e19 would
+#: not even fit a 64-bit integer).
+MAX_CAPACITY = 1_000
+#: Largest level magnitude; seniority scales are small, and levels must fit an integer.
+MAX_LEVEL = 1_000_000_000
+
 
 def read_staff(
     path: str | Path,
@@ -256,10 +262,11 @@ def _typed_columns(
             out[column] = values
     if "capacity" in frame.columns:
         numbers, bad = parse_numbers(frame["capacity"])
+        amounts = numbers.to_numpy()
         wrong = numbers.notna().to_numpy() & (
-            (numbers.to_numpy() < 0) | (numbers.fillna(0).to_numpy() % 1 != 0)
+            (amounts < 0) | (numbers.fillna(0).to_numpy() % 1 != 0) | (amounts > MAX_CAPACITY)
         )
-        bad = Bad(bad.mask | wrong, "is not a whole number of pairs (0 or more)")
+        bad = Bad(bad.mask | wrong, f"is not a whole number of pairs (0 to {MAX_CAPACITY:,})")
         _warn_cells(report, lines, frame["capacity"], bad, "capacity", "left empty")
         out["capacity"] = numbers.where(~bad.mask).astype("Int64")
     if "start_date" in frame.columns:
@@ -292,6 +299,11 @@ def _levels(
         _warn_cells(report, lines, values, bad, "level", "level left empty, label kept")
         return level, values
     numbers, bad = parse_numbers(values)
+    huge = (numbers.abs() > MAX_LEVEL).to_numpy(dtype=bool)
+    if huge.any():
+        reason = f"is not a level (a number from -{MAX_LEVEL:,} to {MAX_LEVEL:,})"
+        bad = Bad(bad.mask | huge, reason)
+        numbers = numbers.mask(huge)
     if bad.mask.sum() > present.sum() / 2:
         report.problems.append(
             Problem(

@@ -11,7 +11,7 @@ import pytest
 
 from orgbridge.app.auth import User
 from orgbridge.app.services import PERMISSIONS, Services, check_access, pseudonym
-from orgbridge.errors import AccessDenied, ParameterError
+from orgbridge.errors import AccessDenied, ImportRejected, ParameterError
 from tests.app.org import person_strings, small_org
 
 EXEC = User("eve", "executive")
@@ -174,7 +174,9 @@ def test_upload_is_validated_before_it_is_stored(services: Services, workspace: 
         b"person_id,name,department,manager_id\n"
         b"x1,X One,Finance,\nx2,X Two,Finance,x1\nx3,,Finance,nobody\n"
     )
-    checked = services.validate_upload(ADMIN, {"staff": ("staff.csv", staff)})
+    with pytest.raises(ImportRejected, match="remove 51 of the 51 people stored"):
+        services.validate_upload(ADMIN, {"staff": ("staff.csv", staff)})
+    checked = services.validate_upload(ADMIN, {"staff": ("staff.csv", staff)}, allow_shrink=True)
     report = checked["report"]
     assert (
         report["rows_in"] == 3

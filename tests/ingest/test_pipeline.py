@@ -80,7 +80,9 @@ def test_reimport_is_idempotent_and_other_layers_are_kept(files: Path) -> None:
 def test_a_new_roster_drops_ties_of_leavers_with_a_warning(files: Path) -> None:
     first = prepare_import(full(files)).graph
     (files / "staff2.csv").write_text("EmployeeID,Manager ID\na,\nb,a\nc,a\n")
-    prepared = prepare_import(Sources(staff=files / "staff2.csv"), existing=first)
+    prepared = prepare_import(
+        Sources(staff=files / "staff2.csv"), existing=first, allow_shrink=True
+    )
     graph = prepared.graph
     assert graph.n_people == 3
     # b-c advice and b-c collaboration stay; every tie touching d goes.
@@ -101,12 +103,20 @@ def test_ties_may_name_people_only_in_the_existing_graph(files: Path) -> None:
 def test_unreadable_file_is_one_file_error_with_all_rows_rejected(files: Path) -> None:
     (files / "empty.csv").write_text("")
     (files / "wrong.csv").write_text("who,whom\na,b\nc,d\n")
-    prepared = prepare_import(
-        Sources(
-            staff=files / "staff.csv", ties=[(files / "empty.csv", "x"), (files / "wrong.csv", "y")]
+    with pytest.raises(ImportRejected) as caught:
+        prepare_import(
+            Sources(
+                staff=files / "staff.csv",
+                ties=[(files / "empty.csv", "x"), (files / "wrong.csv", "y")],
+            )
         )
-    )
-    by_file = {f.file: f for f in prepared.report.files}
+    assert caught.value.reasons == [  # type: ignore[attr-defined]
+        "empty.csv could not be read: the file is empty",
+        "wrong.csv: none of its 2 rows could be loaded (first: wrong.csv row 1: missing"
+        " column(s) source, target (found who, whom))",
+    ]
+    report = caught.value.report  # type: ignore[attr-defined]
+    by_file = {f.file: f for f in report.files}
     assert [str(p) for p in by_file["empty.csv"].problems] == ["empty.csv: the file is empty"]
     wrong = by_file["wrong.csv"]
     assert (wrong.rows_in, wrong.rows_loaded, wrong.rows_rejected) == (2, 0, 2)
@@ -152,6 +162,7 @@ def test_public_names_are_pinned() -> None:
             "PreparedImport",
             "Problem",
             "RawTable",
+            "ReadLimits",
             "Sources",
             "find_manager_cycles",
             "newman_pairs",

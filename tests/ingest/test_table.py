@@ -124,8 +124,12 @@ def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
         "Hire Date": ["2020-01-05", "2021-02-03", "2022-03-04"],
     }
     assert raw.frame.index.tolist() == [2, 3, 5]  # the blank spreadsheet row 4 is skipped
-    with pytest.raises(IngestError, match="cannot read the workbook"):
+    with pytest.raises(IngestError, match="no sheet 'Missing' \\(it has 'Notes', 'Staff'\\)"):
         read_table(path, sheet="Missing")
+    assert read_table(path, sheet=1).frame.columns.tolist() == ["Employee ID", "Grade", "Hire Date"]
+    assert read_table(path, sheet="staff").frame.index.tolist() == [2, 3, 5]  # any case
+    with pytest.raises(IngestError, match="no sheet number 3 \\(it has 2: 'Notes', 'Staff'\\)"):
+        read_table(path, sheet=2)
 
 
 def test_corrupt_xlsx_is_an_ingest_error(tmp_path: Path) -> None:
