@@ -41,6 +41,7 @@ class DataServices(ServicesBase):
         mapping: tuple[Any, Any] | None = None,
         leader_rule: Any = None,
         allow_shrink: Any = False,
+        sheet: Any = None,
     ) -> dict[str, Any]:
         """Check uploaded files against the stored organisation; store nothing yet.
 
@@ -52,7 +53,7 @@ class DataServices(ServicesBase):
         ``{"token", "report"}``; pass the token to :meth:`store_upload` to save. The files
         are deleted once read, whatever happens. An upload that would remove more than a
         tenth of the people or empty a tie layer raises ``ImportRejected`` unless
-        ``allow_shrink``.
+        ``allow_shrink``. ``sheet`` names the sheet of XLSX files (default the first).
         """
         from orgbridge.ingest import Sources, prepare_import
 
@@ -67,6 +68,7 @@ class DataServices(ServicesBase):
             uploads.append(self._decoded("mapping", *mapping))
         rule = parse_text(leader_rule, what="the leader rule")
         shrink = parse_flag(allow_shrink)
+        chosen_sheet = parse_text(sheet, what="the sheet", max_length=100) or None
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._scratch))
         try:
             paths: dict[str, Any] = {}
@@ -78,6 +80,8 @@ class DataServices(ServicesBase):
             tighten(folder)  # the uploaded files owner-only, whatever the umask
             if rule:
                 paths["leader_rule"] = rule
+            if chosen_sheet:
+                paths["sheet"] = chosen_sheet
             prepared = prepare_import(
                 Sources(**paths), existing=self.graph(), strict=False, allow_shrink=shrink
             )

@@ -99,6 +99,8 @@ DATA_ALERT = "data-alert"
 DATA_MAPPING = "data-mapping"
 DATA_LEADER_RULE = "data-leader-rule"
 DATA_SPECIAL = "data-special-grouping"
+DATA_SHEET = "data-sheet"
+DATA_ALLOW_SHRINK = "data-allow-shrink"
 DATA_SPECIAL_MESSAGE = "data-special-message"
 
 

@@ -50,6 +50,11 @@ def test_upload_shows_the_report_before_storing(dash_duo: Any, tmp_path: Path) -
     dash_duo.wait_for_contains_text("#data-files", "mapping.json", timeout=10)
     dash_duo.find_element("#data-leader-rule").send_keys("level>=8")
     dash_duo.find_element("#data-validate").click()
+    # 5 people replacing 51: refused until the admin says the organisation may shrink
+    dash_duo.wait_for_contains_text("#data-alert", "people", timeout=20)
+    assert services_of(app).store.load_graph().n_people == 51
+    dash_duo.find_element("#data-allow-shrink").click()
+    dash_duo.find_element("#data-validate").click()
     dash_duo.wait_for_contains_text("#data-report", "nothing stored yet", timeout=20)
     report = dash_duo.find_element("#data-report").text
     assert "6" in report and "rejected" in report
@@ -67,6 +72,10 @@ def test_upload_shows_the_report_before_storing(dash_duo: Any, tmp_path: Path) -
         leaders = ws.load_graph().people.set_index("person_id")["is_leader"]
     assert sorted(leaders.index) == ["x1", "x2", "x3", "x4", "x5"]
     assert bool(leaders["x1"]) and bool(leaders["x3"]) and not bool(leaders["x2"])
+
+
+def services_of(app: Any) -> Any:
+    return app.server.config["ORGBRIDGE_SERVICES"]
 
 
 def _highlighted(dash_duo: Any) -> list[str]:

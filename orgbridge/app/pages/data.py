@@ -67,6 +67,19 @@ def make_layout(context: Context) -> Any:
                     ],
                     md=4,
                 ),
+                dbc.Col(
+                    [
+                        dbc.Label("Sheet of XLSX files (optional, default the first)"),
+                        dbc.Input(id=ids.DATA_SHEET, type="text", placeholder="e.g. Staff"),
+                        dbc.Checkbox(
+                            id=ids.DATA_ALLOW_SHRINK,
+                            label="allow this import to remove people or a whole tie layer",
+                            value=False,
+                            className="mt-2",
+                        ),
+                    ],
+                    md=4,
+                ),
             ],
             className="mb-2",
         )
@@ -133,6 +146,8 @@ def register(app: dash.Dash, context: Context) -> None:
         State(ids.DATA_MAPPING, "filename"),
         State(ids.DATA_MAPPING, "contents"),
         State(ids.DATA_LEADER_RULE, "value"),
+        State(ids.DATA_SHEET, "value"),
+        State(ids.DATA_ALLOW_SHRINK, "value"),
         *upload_names,
         *upload_contents,
         prevent_initial_call=True,
@@ -143,6 +158,8 @@ def register(app: dash.Dash, context: Context) -> None:
         mapping_name: str | None,
         mapping_contents: str | None,
         leader_rule: str | None,
+        sheet: Any,
+        allow_shrink: Any,
         *states: Any,
     ) -> tuple[Any, ...]:
         # the files stay encoded until the service has checked the role and their size
@@ -154,7 +171,12 @@ def register(app: dash.Dash, context: Context) -> None:
         }
         mapping = (mapping_name, mapping_contents) if mapping_name and mapping_contents else None
         checked = services.validate_upload(
-            context.current_user(), files, mapping=mapping, leader_rule=leader_rule
+            context.current_user(),
+            files,
+            mapping=mapping,
+            leader_rule=leader_rule,
+            allow_shrink=allow_shrink,
+            sheet=sheet,
         )
         rows = figures.report_rows(checked["report"])
         report = html.Div(
