@@ -20,7 +20,7 @@ from orgbridge.app._services_base import (
     _records,
 )
 from orgbridge.app.auth import User
-from orgbridge.disclosure import neutralise_frame, parse_choice, parse_flag, parse_int
+from orgbridge.disclosure import neutralise_frame, parse_choice, parse_flag, parse_int, safe_csv
 from orgbridge.errors import ParameterError
 
 #: Run kinds the recommender offers.
@@ -326,7 +326,7 @@ class RecommendServices(ServicesBase):
         )
         table = neutralise_frame(table)
         if fmt == "csv":
-            payload = table.to_csv(index=False).encode("utf-8")
+            payload = safe_csv(table)
         elif fmt == "xlsx":
             buffer = io.BytesIO()
             table.to_excel(buffer, index=False, sheet_name="proposals")

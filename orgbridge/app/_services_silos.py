@@ -26,10 +26,10 @@ from orgbridge.app.network import (
 from orgbridge.disclosure import (
     OTHER_GROUPS,
     disclose_matrix,
-    neutralise_frame,
     parse_choice,
     parse_int,
     parse_text,
+    safe_csv,
 )
 from orgbridge.errors import OrgbridgeError, ParameterError
 from orgbridge.metrics._privacy import small_group_note
@@ -163,13 +163,13 @@ class SilosServices(ServicesBase):
         """The brokers table as CSV bytes with a file name (audited; no cell can start a
         spreadsheet formula)."""
         assert user is not None
-        table = neutralise_frame(self.brokers(user, group_by))
+        table = self.brokers(user, group_by)
         self.store.audit(
             "export",
             by=user.username,
             detail={"what": "brokers", "format": "csv", "rows": len(table)},
         )
-        return "orgbridge-brokers.csv", table.to_csv(index=False).encode("utf-8")
+        return "orgbridge-brokers.csv", safe_csv(table)
 
     @requires("aggregates")
     def bridging(self, user: User | None, group_by: Any = None) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from orgbridge.disclosure._tables import (
     disclosed_gap,
     suppression_plan,
 )
-from orgbridge.graph._cells import FORMULA_PREFIXES, neutralise_cell, neutralise_frame
+from orgbridge.graph._cells import FORMULA_PREFIXES, neutralise_cell, neutralise_frame, safe_csv
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -61,6 +61,7 @@ __all__ = [
     "person_columns",
     "person_labels",
     "pseudonyms",
+    "safe_csv",
     "special_columns",
     "suppression_plan",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralise_cell", "neutralise_frame"]
+__all__ = ["FORMULA_PREFIXES", "neutralise_cell", "neutralise_frame", "safe_csv"]
 
 #: Leading characters that make a spreadsheet treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -63,3 +63,16 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values
     out.columns = [neutralise_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    r"""``frame`` as spreadsheet-safe CSV bytes: formulas neutralised, and CRLF line ends so
+    that a carriage return inside a cell is quoted (readers take a bare CR as a line end).
+
+    Example
+    -------
+    >>> safe_csv(pd.DataFrame({"a": ["=1", "x\ry"]}))
+    b'a\r\n\'=1\r\n"x\ry"\r\n'
+    """
+    text: str = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8")
