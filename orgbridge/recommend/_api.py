@@ -564,10 +564,13 @@ def _real_group_ties(graph: OrgGraph, gains: Gains) -> dict[tuple[int, int], int
     src, dst, _ = graph.edge_arrays(gains.layers)
     if src.size == 0:
         return {}
-    ga, gb = group[src], group[dst]
-    lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
-    keys, counts = np.unique(np.column_stack([lo, hi]), axis=0, return_counts=True)
-    return {(int(k[0]), int(k[1])): int(c) for k, c in zip(keys, counts, strict=True)}
+    ga, gb = group[src].astype(np.int64), group[dst].astype(np.int64)
+    width = int(group.max()) + 1
+    keys, counts = np.unique(np.minimum(ga, gb) * width + np.maximum(ga, gb), return_counts=True)
+    return {
+        (int(k) // width, int(k) % width): int(c)
+        for k, c in zip(keys.tolist(), counts.tolist(), strict=True)
+    }
 
 
 def _differences(gains: Gains, rules: Rules, a: int, b: int) -> list[str]:

@@ -507,6 +507,15 @@ def compile_rules(
     )
     excl = _pair_positions(graph, c.exclusions, "an excluded")
     decl = _pair_positions(graph, c.declined, "a declined")
+    over = np.flatnonzero(state.load > budget)
+    if over.size:
+        first = int(over[0])
+        notes.append(
+            f"{over.size:,} {'person already holds' if over.size == 1 else 'people already hold'}"
+            " more pairs, sponsorships and approvals than their capacity"
+            f" (e.g. {graph.ids[first]}: {int(state.load[first])} of "
+            f"{int(budget[first])}); they get no new proposals"
+        )
     return Rules(
         kind=kind,
         n=n,

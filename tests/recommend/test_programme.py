@@ -293,3 +293,11 @@ def test_proposals_say_who_leads_with_departments_levels_and_rounded_scores() ->
             digits = f"{abs(value):.10e}".split("e")[0].replace(".", "").rstrip("0")
             assert len(digits) <= 3
     assert np.isfinite(rec.proposals["score"]).all()
+
+
+def test_people_already_over_capacity_are_reported_and_left_alone() -> None:
+    graph = capacity_org()
+    c = Constraints(capacity=1)  # p holds a pair and a sponsorship: 2 of 1
+    rec = recommend_pairs(graph, count=3, constraints=c, as_of=AS_OF, simulate_metrics=False)
+    assert any("1 person already holds more" in n and "p: 2 of 1" in n for n in rec.notes)
+    assert "p" not in set(rec.proposals["a"]) | set(rec.proposals["b"])
