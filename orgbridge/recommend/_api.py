@@ -159,7 +159,9 @@ def _person_value(value: Any) -> Any:
     if value is pd.NA:
         return None
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

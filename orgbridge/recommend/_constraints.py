@@ -461,6 +461,15 @@ def compile_rules(
     if note:
         notes.append(note)
     people = graph.people
+    if state.as_of is not None and "start_date" in people.columns:
+        started = pd.to_datetime(people["start_date"], errors="coerce")
+        later = (started > pd.Timestamp(state.as_of)).to_numpy()
+        if (later & eligible).any():
+            notes.append(
+                f"{int((later & eligible).sum()):,} eligible people start after "
+                f"{state.as_of}: not proposed yet"
+            )
+            eligible = eligible & ~later
     budget = budgets(graph, c)
     leaders = graph.leader_mask()
     if kind == SPONSORSHIP_KIND:

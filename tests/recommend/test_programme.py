@@ -301,3 +301,23 @@ def test_people_already_over_capacity_are_reported_and_left_alone() -> None:
     rec = recommend_pairs(graph, count=3, constraints=c, as_of=AS_OF, simulate_metrics=False)
     assert any("1 person already holds more" in n and "p: 2 of 1" in n for n in rec.notes)
     assert "p" not in set(rec.proposals["a"]) | set(rec.proposals["b"])
+
+
+def test_people_who_start_after_the_date_are_not_proposed_yet() -> None:
+    people = pd.DataFrame(
+        {
+            "person_id": ["L", "a", "b", "new"],
+            "is_leader": [True, False, False, False],
+            "start_date": ["2020-01-01", "2021-05-01", None, "2026-03-01"],
+        }
+    )
+    c = Constraints(capacity=3)  # room for everyone: only the start date keeps "new" out
+    rec = recommend_pairs(
+        OrgGraph(people), count=6, constraints=c, as_of=AS_OF, simulate_metrics=False
+    )
+    assert "new" not in set(rec.proposals["a"]) | set(rec.proposals["b"])
+    assert any("start after 2026-01-01" in n for n in rec.notes)
+    later = recommend_pairs(
+        OrgGraph(people), count=6, constraints=c, as_of="2026-06-01", simulate_metrics=False
+    )
+    assert "new" in set(later.proposals["a"]) | set(later.proposals["b"])
