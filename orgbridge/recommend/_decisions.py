@@ -149,8 +149,9 @@ def check_decision(
     decision
         ``"approve"``, ``"decline"`` or ``"lock"``.
     constraints
-        The run's :class:`~orgbridge.recommend.Constraints` (default: the defaults, i.e.
-        opted-in people, capacities from the people table).
+        The run's :class:`~orgbridge.recommend.Constraints` (default: opted-in people,
+        capacities from the people table, any eligible protégé: the emerging-talent default
+        shapes proposals, not a coordinator's own choice).
     as_of
         The day the decision is taken (the CLI and app pass today).
     commitments
@@ -194,7 +195,7 @@ def check_decision(
     if decision == "decline":
         return key
     if constraints is None:
-        constraints = Constraints()
+        constraints = Constraints(emerging_only=False)
     others = [c for c in commitments if not (c.kind == kind and c.key == key)]
     base = Constraints(
         **{

@@ -321,3 +321,17 @@ def test_people_who_start_after_the_date_are_not_proposed_yet() -> None:
         OrgGraph(people), count=6, constraints=c, as_of="2026-06-01", simulate_metrics=False
     )
     assert "new" in set(later.proposals["a"]) | set(later.proposals["b"])
+
+
+def test_a_coordinator_may_sponsor_someone_not_flagged_as_emerging_talent() -> None:
+    people = pd.DataFrame(
+        {
+            "person_id": ["L", "a", "b"],
+            "is_leader": [True, False, False],
+            "emerging_talent": [None, "yes", "no"],
+        }
+    )
+    graph = OrgGraph(people)
+    assert check_decision(graph, "L", "b", kind="sponsorship") == ("L", "b")
+    with pytest.raises(ParameterError, match="not an eligible protégé"):
+        check_decision(graph, "L", "b", kind="sponsorship", constraints=Constraints())
