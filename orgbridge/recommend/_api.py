@@ -91,7 +91,9 @@ class Recommendation:
         ``score`` and its breakdown columns (``exposure, silo, complementarity, fit``, summing
         to ``score``), ``reason``, and ``hops_before, hops_after, moved, ties_today``.
     simulation
-        ``{"before": ..., "after": ...}`` headline metrics (empty when not simulated).
+        ``{"before": ..., "after": ...}`` headline metrics (empty when not simulated):
+        "before" is the ties current on ``as_of`` plus the approved commitments not yet
+        imported, "after" adds the proposals.
     quality
         Candidate count and, on request, the greedy's share of the exact optimum.
     commitments
