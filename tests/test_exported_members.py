@@ -19,8 +19,9 @@ PUBLIC = {
         "ParameterError", "PrivacyError", "SchemaVersionError", "StoreError", "StoreUnavailable",
     ],
     "orgbridge.recommend": [
-        "BASELINES", "PRESETS", "Constraints", "Recommendation", "Weights", "baseline_pairs",
-        "decision_key", "headline_metrics", "latest_decisions", "locked_and_declined",
+        "BASELINES", "PRESETS", "Commitment", "Constraints", "Recommendation", "Weights",
+        "baseline_pairs", "check_decision", "commitments_from_decisions", "decision_key",
+        "headline_metrics", "latest_decisions", "locked_and_declined", "programme_state",
         "recommend_pairs", "recommend_sponsorships", "score_proposals",
         "simulate",
     ],

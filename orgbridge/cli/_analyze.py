@@ -23,7 +23,13 @@ def register(commands: Any) -> None:
         metavar="L1,L2",
         help="tie layers (default: collaboration,mentoring,sponsorship)",
     )
-    parser.add_argument("--as-of", default=None, metavar="DATE", help="analyse a snapshot")
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="analyse the organisation on this day: ties ended before it are history "
+        "(default: today)",
+    )
     parser.add_argument("--min-group", type=int, default=5, metavar="K", help="at least 5")
     parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument("--json", dest="json_file", metavar="FILE", help="write the JSON here")
@@ -36,6 +42,8 @@ def register(commands: Any) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """Analyse the stored organisation; write JSON/HTML; save per-person metrics back."""
+    import datetime as dt
+
     import pandas as pd
 
     from orgbridge.metrics import analyze, check_min_group
@@ -44,9 +52,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     check_min_group(args.min_group)
     store = open_store(args)
     try:
-        graph = store.load_graph()
-        if args.as_of:
-            graph = graph.snapshot(args.as_of)
+        graph = store.load_graph().snapshot(args.as_of or dt.date.today().isoformat())
         analysis = analyze(
             graph,
             group_by=args.group_by,
@@ -67,12 +73,32 @@ def run_analyze(args: argparse.Namespace) -> int:
     net = document["network"]
     print(
         f"{net['people']:,} people, {net['groups']} groups by {args.group_by}: "
-        f"E-I {net['ei_index']:+.3f} (random mixing {net['ei_baseline']:+.3f}), "
-        f"modularity {net['modularity']:.3f}; "
-        f"{100 * (net['share_within_2_hops'] or 0):.0f}% within 2 hops of a leader, "
-        f"equity gap {100 * (net['equity_gap_within_2_hops'] or 0):.0f} points"
+        f"E-I {_signed(net['ei_index'])} (random mixing {_signed(net['ei_baseline'])}), "
+        f"modularity {_signed(net['modularity'])}; " + _exposure_line(net)
     )
+    for note in document.get("notes", []):
+        print(f"note: {note}")
     for path in (args.json_file, args.html_file):
         if path:
             print(f"wrote {path}")
     return 0
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.3f}"
+
+
+def _exposure_line(net: dict[str, Any]) -> str:
+    """Coverage of non-leaders, the best-worst gap and the worst group's gap to everyone."""
+    share = net.get("share_within_2_hops")
+    if share is None:
+        return "exposure needs leaders (none are marked)"
+    line = f"{100 * share:.0f}% of non-leaders within 2 hops of a leader"
+    gap, worst = net.get("equity_gap_within_2_hops"), net.get("worst_group_within_2_hops")
+    if gap is None or worst is None:
+        return line + " (fewer than two groups large enough to compare)"
+    worst_share = net["worst_group_share_within_2_hops"]
+    return (
+        f"{line}; best minus worst group {100 * gap:.0f} points; worst group {worst} "
+        f"at {100 * worst_share:.0f}%, {100 * (share - worst_share):.0f} points below everyone"
+    )

@@ -1,13 +1,16 @@
 """Subcommands ``recommend``, ``simulate`` and ``decide``: the coordinator's loop.
 
-Decisions stored in the workspace shape every run: approved and locked pairs are locked (kept,
-consuming capacity), declined pairs are never proposed again. Each run is saved with its
-parameters and audited.
+Decisions stored in the workspace shape every run: approved and locked pairs are commitments
+(they use capacity until imported as ties; one whose person left is reported and set aside),
+declined pairs are never proposed again. A decision is recorded only for two people of the
+organisation and, for an approval, a pair that passes the hard constraints. Every command
+reads the programme as of ``--as-of`` (default: today). Each run is saved and audited.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -23,6 +26,19 @@ __all__ = ["register"]
 DECISIONS = ("approve", "decline", "lock")
 
 
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _as_of_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="the day that decides current ties and history (default: today)",
+    )
+
+
 def register(commands: Any) -> None:
     """Register ``recommend``, ``simulate`` and ``decide`` on the sub-parsers object."""
     rec = commands.add_parser("recommend", help="propose mentoring pairs or sponsorships")
@@ -31,14 +47,28 @@ def register(commands: Any) -> None:
     rec.add_argument("--count", type=int, required=True, metavar="N")
     rec.add_argument("--objective", choices=["balanced", "exposure", "silo"], default=None)
     rec.add_argument("--cohort", metavar="F", help="file of eligible person_ids (CSV or text)")
-    rec.add_argument("--capacity", type=int, metavar="K", help="pairs per person (override)")
-    rec.add_argument("--leader-capacity", type=int, default=2, metavar="K")
+    rec.add_argument(
+        "--capacity", type=int, metavar="K", help="budget per non-leader (overrides the file)"
+    )
+    rec.add_argument(
+        "--leader-capacity",
+        type=int,
+        default=2,
+        metavar="K",
+        help="budget of leaders with no capacity in the staff file (default 2)",
+    )
     rec.add_argument("--min-level-gap", type=float, default=0, metavar="A")
     rec.add_argument("--max-level-gap", type=float, default=None, metavar="B")
     rec.add_argument("--cross-department", action="store_true")
     rec.add_argument("--exclude", metavar="F", help="CSV of pairs (a,b) never to propose")
     rec.add_argument("--allow-repeat", action="store_true", help="allow pairs matched before")
+    rec.add_argument(
+        "--all-proteges",
+        action="store_true",
+        help="sponsorships: any eligible non-leader, not only people flagged emerging_talent",
+    )
     rec.add_argument("--group-by", default="department", metavar="ATTR")
+    _as_of_argument(rec)
     rec.add_argument("--seed", type=int, default=0, metavar="S")
     rec.add_argument("--names", action="store_true", help="use names in reasons (coordinators)")
     rec.add_argument("--by", default="cli", metavar="NAME", help="who runs it (audit log)")
@@ -55,6 +85,7 @@ def register(commands: Any) -> None:
         help="a recommend JSON or a CSV with columns a,b[,kind]",
     )
     sim.add_argument("--group-by", default="department", metavar="ATTR")
+    _as_of_argument(sim)
     sim.add_argument("--json", required=True, metavar="OUT")
     sim.set_defaults(handler=run_simulate)
 
@@ -65,6 +96,7 @@ def register(commands: Any) -> None:
         action.add_argument(f"--{name}", nargs=2, metavar=("A", "B"))
     decide.add_argument("--kind", choices=["pair", "sponsorship"], default="pair")
     decide.add_argument("--by", default="cli", metavar="NAME")
+    _as_of_argument(decide)
     decide.set_defaults(handler=run_decide)
 
 
@@ -87,18 +119,23 @@ def _read_pairs(path: str) -> list[tuple[str, str]]:
 
 def run_recommend(args: argparse.Namespace) -> int:
     """Run the recommender on the stored organisation and save, audit and write the run."""
+    from orgbridge.disclosure import check_group_by, safe_csv
     from orgbridge.recommend import (
         Constraints,
+        commitments_from_decisions,
         locked_and_declined,
         recommend_pairs,
         recommend_sponsorships,
     )
 
     kind = "pair" if args.kind == "pairs" else "sponsorship"
+    as_of = args.as_of or _today()
     store = open_store(args)
     try:
         graph = store.load_graph()
-        locked, declined = locked_and_declined(store.decisions(), kind)
+        group_by = check_group_by(graph, args.group_by)
+        decisions = store.decisions()
+        _, declined = locked_and_declined(decisions, kind)
         constraints = Constraints(
             cohort=tuple(_read_ids(args.cohort)) if args.cohort else None,
             capacity=args.capacity,
@@ -107,9 +144,10 @@ def run_recommend(args: argparse.Namespace) -> int:
             max_level_gap=args.max_level_gap,
             cross_department=args.cross_department,
             exclusions=tuple(_read_pairs(args.exclude)) if args.exclude else (),
-            locked=locked,
+            commitments=commitments_from_decisions(decisions),
             declined=declined,
             allow_repeat=args.allow_repeat,
+            emerging_only=False if args.all_proteges else None,
         )
         recommend = recommend_pairs if kind == "pair" else recommend_sponsorships
         objective = args.objective or ("balanced" if kind == "pair" else "exposure")
@@ -119,8 +157,9 @@ def run_recommend(args: argparse.Namespace) -> int:
             objective=objective,
             constraints=constraints,
             seed=args.seed,
-            group_by=args.group_by,
+            group_by=group_by,
             show_names=args.names,
+            as_of=as_of,
         )
         run_id = f"run-{uuid.uuid4().hex[:12]}"
         payload = result.to_dict()
@@ -136,10 +175,15 @@ def run_recommend(args: argparse.Namespace) -> int:
         store.close()
     Path(args.json).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if args.csv:
-        from orgbridge.disclosure import neutralise_frame  # a spreadsheet must not run a cell
-
-        neutralise_frame(result.proposals).to_csv(args.csv, index=False)
-    print(f"Proposed {len(result.proposals)} {args.kind} (run {run_id}); wrote {args.json}")
+        Path(args.csv).write_bytes(safe_csv(result.to_frame()))  # no cell can run code
+    print(
+        f"Proposed {len(result.proposals)} of {args.count} {args.kind} as of {as_of} "
+        f"(run {run_id}); wrote {args.json}"
+    )
+    for line in result.notes:
+        print(f"note: {line}")
+    if result.shortfall:
+        print(f"fewer than asked: {'; '.join(result.shortfall)}")
     return 0
 
 
@@ -198,23 +242,33 @@ def run_simulate(args: argparse.Namespace) -> int:
         graph = store.load_graph()
     finally:
         store.close()
-    result = simulate(graph, proposals, group_by=args.group_by)
+    from orgbridge.disclosure import check_group_by
+
+    group_by = check_group_by(graph, args.group_by)
+    result = simulate(graph, proposals, group_by=group_by, as_of=args.as_of or _today())
     Path(args.json).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     print(f"Simulated {len(proposals)} proposals; wrote {args.json}")
     return 0
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    """Record approve / decline / lock of one pair, with who decided."""
-    from orgbridge.recommend import decision_key
+    """Record approve / decline / lock of one pair, with who decided, once it is acceptable."""
+    from orgbridge.recommend import check_decision, commitments_from_decisions
 
     decision = next(name for name in DECISIONS if getattr(args, name))
     given_a, given_b = getattr(args, decision)
-    a, b = decision_key(given_a, given_b, args.kind)
     store = open_store(args)
     try:
         graph = store.load_graph()
-        graph.positions([a, b])
+        a, b = check_decision(
+            graph,
+            given_a,
+            given_b,
+            kind=args.kind,
+            decision=decision,
+            as_of=args.as_of or _today(),
+            commitments=commitments_from_decisions(store.decisions()),
+        )
         store.record_decision(a, b, kind=args.kind, decision=decision, by=args.by)
     finally:
         store.close()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgbridge.errors import ImportRejected, IngestError
+from orgbridge.errors import ImportRejected, IngestError, ParameterError
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
 from orgbridge.ingest._columns import ColumnMapping, read_mapping
@@ -24,6 +24,7 @@ from orgbridge.ingest._limits import ReadLimits
 from orgbridge.ingest._parsed import ParsedPeople, ParsedTies, absorb_raw
 from orgbridge.ingest._projects import parse_projects
 from orgbridge.ingest._report import FileReport, ImportReport, Problem
+from orgbridge.ingest._rule import parse_leader_rule
 from orgbridge.ingest._staff import parse_staff
 from orgbridge.ingest._table import RawTable, read_table
 from orgbridge.ingest._ties import parse_pairs, parse_sponsorships, parse_ties
@@ -198,6 +199,7 @@ def prepare_import(
             if found is not None:
                 people = _upsert(people, found[0])
                 new_ties.append(found[1])
+    people = _leaders_by_rule(people, sources, mapping, reports)
     known = pd.Index(people[PERSON_ID].astype(str))
     tie_sources: list[tuple[PathLike, str, Callable[[RawTable], ParsedTies]]] = []
     if sources.projects is not None:
@@ -276,6 +278,80 @@ def _refused(
     refused.report = report  # type: ignore[attr-defined]
     refused.reasons = reasons  # type: ignore[attr-defined]
     return refused
+
+
+def _leaders_by_rule(
+    people: pd.DataFrame,
+    sources: Sources,
+    mapping: ColumnMapping | None,
+    reports: list[FileReport],
+) -> pd.DataFrame:
+    """Apply the leader rule to people no file marked (Viva, GraphML, GEXF imports).
+
+    A staff file applies the rule itself; people who came from other sources have no
+    ``is_leader`` value, so the rule decides for them too. A rule on ``level`` reads grade
+    labels (``level_label``) through the level order when there are no numeric levels.
+    Without a rule, an import from those sources that leaves nobody a leader says so.
+    """
+    graph_sources = [sources.viva_p2p, sources.graphml, sources.gexf]
+    if all(path is None for path in graph_sources) or len(people) == 0:
+        return people
+    rule_text = sources.leader_rule
+    if rule_text is None and mapping is not None:
+        rule_text = mapping.leader_rule
+    flags = people["is_leader"] if "is_leader" in people.columns else None
+    open_rows = np.ones(len(people), dtype=bool) if flags is None else flags.isna().to_numpy()
+    last = reports[-1] if reports else None
+    if rule_text is None:
+        marked = flags is not None and flags.fillna(False).astype(bool).any()
+        if not marked and last is not None:
+            last.problems.append(
+                Problem(
+                    last.file,
+                    None,
+                    "is_leader",
+                    "nobody is a leader: give a leader rule (e.g. --leader-rule "
+                    '"level_label==Director") so exposure can be measured',
+                    "warning",
+                )
+            )
+        return people
+    if not open_rows.any():
+        return people
+    rule = parse_leader_rule(rule_text)
+    order = tuple(sources.level_order or (mapping.level_order if mapping is not None else ()))
+    frame = people
+    has_level = "level" in people.columns and people["level"].notna().any()
+    if rule.column == "level" and not has_level and "level_label" in people.columns:
+        if not order:
+            raise ParameterError(
+                f"leader rule {rule}: these people have grade labels (level_label), not "
+                "numeric levels; give their order (level_order) or a rule on level_label"
+            )
+        rank = {label.casefold(): i + 1 for i, label in enumerate(order)}
+        labels = people["level_label"].astype("string").str.casefold()
+        frame = people.assign(level=labels.map(rank).astype("Float64"))
+    flagged = rule.apply(frame, level_order=order).to_numpy(dtype=bool, na_value=False)
+    out = people.copy()
+    current = (
+        pd.Series(pd.NA, index=out.index, dtype="boolean")
+        if flags is None
+        else out["is_leader"].astype("boolean")
+    )
+    current[open_rows] = flagged[open_rows]
+    out["is_leader"] = current
+    if last is not None:
+        last.problems.append(
+            Problem(
+                last.file,
+                None,
+                "is_leader",
+                f"leader rule {rule} marked {int(flagged[open_rows].sum()):,} of "
+                f"{int(open_rows.sum()):,} people with no is_leader value as leaders",
+                "warning",
+            )
+        )
+    return out
 
 
 def _tie_parser(layer: str, known: pd.Index) -> Callable[[RawTable], ParsedTies]:

@@ -2,7 +2,9 @@
 
 This is what ``orgbridge analyze`` prints and what the HTML report and the app's Overview
 read. The schema is documented in ``docs/analysis.md``; group aggregates over fewer than
-``min_group`` people are suppressed and marked, never dropped.
+``min_group`` people are suppressed and marked, never dropped. Exposure figures are over
+non-leaders. An organisation without leaders still gets every silo and brokerage figure; its
+exposure figures are ``null`` and ``notes`` says that exposure needs leaders.
 """
 
 from __future__ import annotations
@@ -42,6 +44,26 @@ __all__ = ["SCHEMA", "Analysis", "analyze"]
 
 #: Version of the analysis JSON layout (docs/analysis.md).
 SCHEMA = "orgbridge.analysis/1"
+
+#: The note of an analysis of an organisation without leaders.
+NO_LEADERS = (
+    "exposure needs leaders: nobody is marked as a leader (an is_leader column, or a leader "
+    "rule such as level>=7 at import), so every exposure and equity figure is null"
+)
+
+_EXPOSURE_KEYS = (
+    "share_within_1_hop",
+    "share_within_2_hops",
+    "share_reachable",
+    "mean_hops_to_leader",
+    "equity_gap_within_2_hops",
+    "best_group_within_2_hops",
+    "worst_group_within_2_hops",
+    "worst_group_share_within_2_hops",
+    "worst_gap_to_overall_within_2_hops",
+    "equity_gap_mean_exposure",
+    "exposure_gini",
+)
 
 GROUP_COLUMNS = (
     "name",
@@ -138,18 +160,23 @@ def analyze(
     """
     min_group = check_min_group(min_group)
     chosen = list(normalise_layers(layers, graph.layers))
-    per_person = exposure(graph, layers=chosen)
-    results: dict[str, Result] = {
+    notes: list[str] = []
+    results: dict[str, Result] = {}
+    if graph.leader_mask().any():
+        per_person = exposure(graph, layers=chosen)
+        results["exposure"] = per_person
+        results["equity"] = exposure_equity(
+            graph, group_by=group_by, layers=chosen, min_group=min_group, per_person=per_person
+        )
+    else:
+        notes.append(NO_LEADERS)
+    results |= {
         "ei": ei_index(graph, group_by=group_by, layers=chosen),
         "ei_weighted": ei_index(graph, group_by=group_by, layers=chosen, weight=True),
         "modularity": modularity(graph, group_by=group_by, layers=chosen),
         "group_ties": group_ties(graph, group_by=group_by, layers=chosen),
         "communities": communities(graph, group_by=group_by, layers=chosen, seed=seed),
         "assortativity": assortativity(graph, group_by=group_by, layers=chosen),
-        "exposure": per_person,
-        "equity": exposure_equity(
-            graph, group_by=group_by, layers=chosen, min_group=min_group, per_person=per_person
-        ),
         "betweenness": betweenness(
             graph, layers=chosen, exact_max=exact_max, samples=samples, seed=seed
         ),
@@ -175,6 +202,7 @@ def analyze(
         "group_ties": _group_ties(results["group_ties"], results["ei"].table, min_group),
         "communities": _communities(results["communities"]),
         "bridging": _bridging(results["bridging"], results["ei"].table, min_group),
+        "notes": notes,
     }
     document = _jsonable(document)
     if include_people:  # already plain Python values: skip the per-value walk (100k+ rows)
@@ -185,11 +213,9 @@ def analyze(
 def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
     ei = results["ei"].values
     weighted = results["ei_weighted"].values
-    equity = results["equity"].values
-    reach = results["exposure"].values
-    return {
+    out: dict[str, Any] = {
         "people": graph.n_people,
-        "leaders": int(reach["n_leaders"]),
+        "leaders": int(graph.leader_mask().sum()),
         "ties": graph.tie_counts(),
         "ei_index": ei["ei_index"],
         "ei_baseline": ei["ei_baseline"],
@@ -199,24 +225,37 @@ def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
         "external_ties": ei["external"],
         "modularity": results["modularity"].values["modularity"],
         "assortativity": results["assortativity"].values.get("assortativity"),
-        "share_within_1_hop": equity["share_within_1_hop"],
-        "share_within_2_hops": equity["share_within_2_hops"],
-        "share_reachable": reach["share_reachable"],
-        "mean_hops_to_leader": reach["mean_hops"],
-        "equity_gap_within_2_hops": equity["gap_share_within_2_hops"],
-        "best_group_within_2_hops": equity["best_share_within_2_hops"],
-        "worst_group_within_2_hops": equity["worst_share_within_2_hops"],
-        "equity_gap_mean_exposure": equity["gap_mean_exposure"],
-        "exposure_gini": equity["gini"],
+        **dict.fromkeys(_EXPOSURE_KEYS),
         "groups": ei["n_groups"],
-        "suppressed_groups": equity["n_suppressed"],
+        "suppressed_groups": None,
     }
+    if "equity" not in results:
+        return out
+    equity = results["equity"].values
+    reach = results["exposure"].values
+    out.update(
+        {
+            "leaders": int(reach["n_leaders"]),
+            "share_within_1_hop": equity["share_within_1_hop"],
+            "share_within_2_hops": equity["share_within_2_hops"],
+            "share_reachable": reach["share_reachable"],
+            "mean_hops_to_leader": reach["mean_hops"],
+            "equity_gap_within_2_hops": equity["gap_share_within_2_hops"],
+            "best_group_within_2_hops": equity["best_share_within_2_hops"],
+            "worst_group_within_2_hops": equity["worst_share_within_2_hops"],
+            "worst_group_share_within_2_hops": equity["worst_group_share_within_2_hops"],
+            "worst_gap_to_overall_within_2_hops": equity["worst_gap_to_overall_within_2_hops"],
+            "equity_gap_mean_exposure": equity["gap_mean_exposure"],
+            "exposure_gini": equity["gini"],
+            "suppressed_groups": equity["n_suppressed"],
+        }
+    )
+    return out
 
 
 def _groups(results: dict[str, Result], min_group: int) -> list[dict[str, Any]]:
     ei = results["ei"].table.set_index("group")
     weighted = results["ei_weighted"].table.set_index("group")["ei_index"]
-    equity = results["equity"].table.set_index("group")
     table = pd.DataFrame(
         {
             "name": ei.index.astype(str),
@@ -234,7 +273,11 @@ def _groups(results: dict[str, Result], min_group: int) -> list[dict[str, Any]]:
         "mean_hops",
         "share_unreachable",
     ):
-        table[column] = equity[column].reindex(ei.index).to_numpy()
+        if "equity" in results:
+            equity = results["equity"].table.set_index("group")
+            table[column] = equity[column].reindex(ei.index).to_numpy()
+        else:
+            table[column] = np.nan
     table = suppress_small_groups(table, min_group=min_group, keep_columns=("name",))
     records: list[dict[str, Any]] = table[list(GROUP_COLUMNS)].to_dict(orient="records")  # type: ignore[assignment]
     return records
@@ -280,19 +323,13 @@ def _bridging(result: Result, ei_table: pd.DataFrame, min_group: int) -> list[di
 
 
 def _people(graph: OrgGraph, results: dict[str, Result]) -> list[dict[str, Any]]:
-    frame = (
-        results["exposure"]
-        .table[
-            [
-                "person_id",
-                "hops_to_leader",
-                "leaders_within_1_hop",
-                "leaders_within_2_hops",
-                "exposure",
-            ]
-        ]
-        .copy()
-    )
+    reach = ["hops_to_leader", "leaders_within_1_hop", "leaders_within_2_hops", "exposure"]
+    if "exposure" in results:
+        frame = results["exposure"].table[["person_id", *reach]].copy()
+    else:  # no leaders: every exposure column is null
+        frame = pd.DataFrame({"person_id": graph.ids.to_numpy()})
+        for column in reach:
+            frame[column] = np.nan
     for key, column in (
         ("betweenness", "betweenness"),
         ("constraint", "constraint"),

@@ -1,15 +1,21 @@
 """Exposure equity: is access to leadership spread fairly across groups?
 
-Per group of any people attribute (department by default; a missing value is the explicit
-group ``"(missing)"``): its size, how many of its people are leaders, the share within 1 and
-within 2 hops of a leader (a leader is 0 hops from a leader, so counts as within), the mean
-exposure score (and that mean relative to the whole organisation's, 1 = average), the mean
-hops among those who can reach a leader, and the share who cannot reach one at all.
-Groups under the privacy threshold keep their row with every aggregate blanked.
+**Leaders are left out of every share, mean, Gini and gap**: they are at 0 hops from a leader
+by definition, and counting them would make the leaders' own department the "best" group and
+move every figure with the number of leaders, not with access.
 
-Across groups: the best-worst gap of the share within 2 hops and of the mean exposure,
-taken over the groups that are shown (never over suppressed ones). Across people: the Gini
-coefficient of the exposure score.
+Per group of any people attribute (department by default; a missing value is the explicit
+group ``"(missing)"``): its size, how many of its people are leaders and how many are not
+(``non_leaders``), and over its non-leaders: the share within 1 and within 2 hops of a leader
+(the coverage), the mean exposure score (and that mean relative to the mean over every
+non-leader, 1 = average), the mean hops among those who can reach a leader, and the share who
+cannot reach one at all. Groups with fewer non-leaders than the privacy threshold keep their
+row with every aggregate blanked.
+
+Across groups, over the groups that are shown (never over suppressed ones): the best-worst gap
+of the coverage within 2 hops and of the mean exposure, and the worst group's coverage with its
+gap to the organisation's coverage (the share of every non-leader within 2 hops). Across people:
+the Gini coefficient of the non-leaders' exposure scores.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ _GROUP_COLUMNS = (
     "group",
     "size",
     "leaders",
+    "non_leaders",
     "share_within_1_hop",
     "share_within_2_hops",
     "mean_exposure",
@@ -81,12 +88,15 @@ def exposure_equity(
     -------
     Result
         ``exposure_equity``; table (one row per group, none dropped) ``group, size,
-        leaders, share_within_1_hop, share_within_2_hops, mean_exposure, exposure_ratio,
-        mean_hops, share_unreachable, suppressed, note``; values ``gini``,
+        leaders, non_leaders, share_within_1_hop, share_within_2_hops, mean_exposure,
+        exposure_ratio, mean_hops, share_unreachable, suppressed, note`` (every share and
+        mean over the group's non-leaders); values ``gini`` (non-leaders),
         ``gap_share_within_2_hops`` with ``best_share_within_2_hops`` and
-        ``worst_share_within_2_hops`` (group names), ``gap_mean_exposure`` with
+        ``worst_share_within_2_hops`` (group names), ``worst_group_share_within_2_hops``
+        (the worst group's coverage) and ``worst_gap_to_overall_within_2_hops`` (the
+        organisation's coverage minus it), ``gap_mean_exposure`` with
         ``best_mean_exposure`` and ``worst_mean_exposure``, ``share_within_1_hop``,
-        ``share_within_2_hops`` (whole organisation), ``n_groups``, ``n_suppressed``.
+        ``share_within_2_hops`` (over every non-leader), ``n_groups``, ``n_suppressed``.
         A gap is ``None`` when fewer than two groups are shown.
 
     Raises
@@ -103,8 +113,8 @@ def exposure_equity(
     >>> r = exposure_equity(_four_person_org())
     >>> r.table[["group", "size", "suppressed"]].to_numpy().tolist()
     [['Board', <NA>, True], ['Ops', <NA>, True], ['Sales', <NA>, True]]
-    >>> round(r["gini"], 3), r["gap_share_within_2_hops"] is None
-    (0.382, True)
+    >>> round(r["gini"], 3), r["share_within_2_hops"], r["gap_share_within_2_hops"] is None
+    (0.468, 0.6666666666666666, True)
     """
     min_group = check_min_group(min_group)
     if per_person is None:
@@ -124,13 +134,26 @@ def exposure_equity(
         }
     groups = grouping(graph, group_by)
     table = _group_table(groups.labels, groups.codes, hops, scores, is_leader)
-    table = suppress_small_groups(table, min_group=min_group)
+    table = suppress_small_groups(table, size_column="non_leaders", min_group=min_group)
+    member = ~is_leader
+    overall_2 = _share(hops[member], 2)
+    coverage_gap = _gap(table, "share_within_2_hops")
+    worst = coverage_gap["worst_share_within_2_hops"]
+    worst_share = (
+        None
+        if worst is None
+        else float(table.loc[table["group"] == worst, "share_within_2_hops"].iloc[0])
+    )
     values = {
-        "gini": gini(scores),
-        **_gap(table, "share_within_2_hops"),
+        "gini": gini(scores[member]),
+        **coverage_gap,
+        "worst_group_share_within_2_hops": worst_share,
+        "worst_gap_to_overall_within_2_hops": (
+            None if worst_share is None or overall_2 is None else overall_2 - worst_share
+        ),
         **_gap(table, "mean_exposure"),
-        "share_within_1_hop": _share(hops, 1),
-        "share_within_2_hops": _share(hops, 2),
+        "share_within_1_hop": _share(hops[member], 1),
+        "share_within_2_hops": overall_2,
         "n_groups": len(table),
         "n_suppressed": int(table["suppressed"].sum()),
     }
@@ -174,29 +197,34 @@ def _group_table(
     scores: np.ndarray,
     is_leader: np.ndarray,
 ) -> pd.DataFrame:
+    """Per-group figures over each group's non-leaders (sizes count everyone)."""
     n_groups = len(labels)
+    member = ~is_leader
 
-    def per_group(weights: np.ndarray | None = None) -> np.ndarray:
-        counts: np.ndarray = np.bincount(codes, weights=weights, minlength=n_groups)
+    def per_group(weights: np.ndarray | None = None, *, only: np.ndarray = member) -> np.ndarray:
+        w = only.astype(np.float64) if weights is None else np.where(only, weights, 0.0)
+        counts: np.ndarray = np.bincount(codes, weights=w, minlength=n_groups)
         return counts
 
-    size = per_group().astype(np.int64)
+    size = np.bincount(codes, minlength=n_groups).astype(np.int64)
+    others = per_group().astype(np.int64)
     reachable = hops != UNREACHED
     n_reachable = per_group(reachable.astype(np.float64))
-    mean_score = scores.mean() if len(scores) else 0.0
+    mean_score = scores[member].mean() if member.any() else 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_exposure = per_group(scores) / size
+        mean_exposure = per_group(scores) / others
         table = pd.DataFrame(
             {
                 "group": pd.Series(labels, dtype="string"),
                 "size": size,
-                "leaders": per_group(is_leader.astype(np.float64)).astype(np.int64),
-                "share_within_1_hop": per_group((reachable & (hops <= 1)).astype(float)) / size,
-                "share_within_2_hops": per_group((reachable & (hops <= 2)).astype(float)) / size,
+                "leaders": size - others,
+                "non_leaders": others,
+                "share_within_1_hop": per_group((reachable & (hops <= 1)).astype(float)) / others,
+                "share_within_2_hops": per_group((reachable & (hops <= 2)).astype(float)) / others,
                 "mean_exposure": mean_exposure,
                 "exposure_ratio": mean_exposure / mean_score if mean_score > 0 else np.nan,
                 "mean_hops": per_group(np.where(reachable, hops, 0).astype(float)) / n_reachable,
-                "share_unreachable": 1.0 - n_reachable / size,
+                "share_unreachable": 1.0 - n_reachable / others,
             }
         )
     return table[list(_GROUP_COLUMNS)]

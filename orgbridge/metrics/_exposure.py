@@ -73,7 +73,8 @@ def leader_distance(
     Result
         ``leader_distance``; table ``person_id, hops_to_leader (Int32, missing when
         unreachable), reachable``; values ``n_reachable``, ``share_reachable``,
-        ``mean_hops`` (among the reachable).
+        ``mean_hops`` (over non-leaders, among the reachable: leaders are at 0 hops by
+        definition and are left out of every share and mean).
 
     Raises
     ------
@@ -94,7 +95,7 @@ def leader_distance(
         "leader_distance",
         _parameters(graph, layers, leaders),
         table,
-        _hops_values(hops),
+        _hops_values(hops, leader_pos),
     )
 
 
@@ -265,7 +266,8 @@ def exposure(
         ``exposure``; table ``person_id, hops_to_leader, reachable, leaders_within_1_hop,
         leaders_within_2_hops, exposure, exposure_percentile[, access_probability,
         access_se]``; values ``n_people``, ``n_leaders``, ``n_reachable``,
-        ``share_reachable``, ``mean_hops``, ``pagerank_iterations``.
+        ``share_reachable``, ``mean_hops`` (these three over non-leaders),
+        ``pagerank_iterations``.
 
     Raises
     ------
@@ -309,7 +311,7 @@ def exposure(
     values = {
         "n_people": graph.n_people,
         "n_leaders": len(leader_pos),
-        **_hops_values(hops),
+        **_hops_values(hops, leader_pos),
         "pagerank_iterations": iterations,
     }
     return Result("exposure", parameters, pd.DataFrame(columns), values)
@@ -511,7 +513,11 @@ def _hops_columns(hops: np.ndarray) -> dict[str, pd.Series]:
     }
 
 
-def _hops_values(hops: np.ndarray) -> dict[str, Any]:
+def _hops_values(hops: np.ndarray, leader_pos: np.ndarray) -> dict[str, Any]:
+    """Reach figures over the non-leaders (leaders are at 0 hops by definition)."""
+    member = np.ones(len(hops), dtype=bool)
+    member[leader_pos] = False
+    hops = hops[member]
     reachable = hops != UNREACHED
     n_reachable = int(reachable.sum())
     return {

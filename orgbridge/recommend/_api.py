@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from orgbridge.errors import ParameterError
-from orgbridge.graph import MIN_GROUP_FLOOR, OrgGraph
+from orgbridge.graph import MENTORING, MIN_GROUP_FLOOR, SPONSORSHIP, OrgGraph
 from orgbridge.recommend._candidates import candidate_pairs
 from orgbridge.recommend._constraints import (
     PAIR,
@@ -18,13 +19,14 @@ from orgbridge.recommend._constraints import (
     Constraints,
     Rules,
     compile_rules,
-    pair_keys,
+    run_commitments,
 )
 from orgbridge.recommend._exact import brute_force_optimum, milp_optimum, set_value
 from orgbridge.recommend._explain import explain
 from orgbridge.recommend._gains import Evaluation, Gains
 from orgbridge.recommend._greedy import Accepted, greedy
 from orgbridge.recommend._objective import COMPONENTS, Weights, weights_for
+from orgbridge.recommend._programme import ProgrammeState, programme_state
 from orgbridge.recommend._simulate import simulate
 from orgbridge.recommend._state import UNREACHABLE
 
@@ -40,15 +42,37 @@ PROPOSAL_COLUMNS = (
     "a",
     "b",
     "kind",
+    "leader",
+    "a_department",
+    "b_department",
+    "a_level",
+    "b_level",
+    "a_hops",
+    "b_hops",
     "score",
     *COMPONENTS,
     "reason",
-    "locked",
     "hops_before",
     "hops_after",
     "moved",
     "ties_today",
 )
+
+#: Significant digits of the scores in the JSON and CSV outputs.
+SIGNIFICANT = 3
+
+
+def round_significant(value: float, digits: int = SIGNIFICANT) -> float:
+    """``value`` rounded to ``digits`` significant digits (0 and non-finite values unchanged).
+
+    Example
+    -------
+    >>> round_significant(0.0123456), round_significant(1234.5), round_significant(-2.71828)
+    (0.0123, 1230.0, -2.72)
+    """
+    if value == 0 or not math.isfinite(value):
+        return float(value)
+    return float(round(value, digits - 1 - math.floor(math.log10(abs(value)))))
 
 
 @dataclass(frozen=True)
@@ -58,43 +82,106 @@ class Recommendation:
     Attributes
     ----------
     parameters
-        Every argument that shaped the run (kind, count, weights, constraints, seed, ...).
+        Every argument that shaped the run (kind, count, weights, constraints, seed, as_of...).
     proposals
-        One row per proposal, in the order the search accepted them: ``a, b`` (for
-        sponsorships ``a`` is the leader), ``kind``, ``score`` and its breakdown columns
-        (``exposure, silo, complementarity, fit``, summing to ``score``), ``reason``,
-        ``locked``, and ``hops_before, hops_after, moved, ties_today``.
+        One row per new proposal, in the order the search accepted them: ``a, b`` (for
+        sponsorships ``a`` is the leader), ``kind``, ``leader`` (``"a"``, ``"b"``, ``"both"``
+        or ``""``: which side is a leader), both people's ``department``, ``level`` and current
+        ``hops`` to a leader (``a_department, b_department, a_level, b_level, a_hops, b_hops``),
+        ``score`` and its breakdown columns (``exposure, silo, complementarity, fit``, summing
+        to ``score``), ``reason``, and ``hops_before, hops_after, moved, ties_today``.
     simulation
-        ``{"before": ..., "after": ...}`` headline metrics (empty when not simulated).
+        ``{"before": ..., "after": ...}`` headline metrics (empty when not simulated):
+        "before" is the ties current on ``as_of`` plus the approved commitments not yet
+        imported, "after" adds the proposals.
     quality
         Candidate count and, on request, the greedy's share of the exact optimum.
+    commitments
+        The approved pairs and sponsorships the run took into account, each with its status
+        (``pending``, ``imported``, ``completed``, ``not started``, ``set aside``) and a note.
+    notes
+        What the run set aside or assumed, in plain language (never silent).
+    shortfall
+        When fewer proposals than asked came back: the constraints that ran out.
     """
 
     parameters: dict[str, Any]
     proposals: pd.DataFrame
     simulation: dict[str, Any] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
+    commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: tuple[str, ...] = ()
+    shortfall: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the issue: ``parameters``, ``proposals[]`` (each ``a``, ``b`` (for
-        sponsorships ``a`` is the leader), ``score``, ``breakdown`` {component: value},
-        ``reason``) and ``simulation`` {``before``, ``after``} (empty when not simulated).
+        """The JSON shape: ``parameters``, ``proposals[]``, ``simulation``, ``commitments[]``,
+        ``notes[]`` and ``shortfall[]``.
 
-        The kind is ``parameters["kind"]``; locked pairs are ``parameters["constraints"]
-        ["locked"]``.
+        Each proposal has ``a``, ``b`` (for sponsorships ``a`` is the leader), ``kind``,
+        ``leader``, ``a``/``b`` ``department``, ``level`` and ``hops``, ``score`` and
+        ``breakdown`` {component: value} rounded to 3 significant digits, and ``reason``.
         """
-        rows = [
-            {
-                "a": str(rec["a"]),
-                "b": str(rec["b"]),
-                "score": float(rec["score"]),
-                "breakdown": {c: float(rec[c]) for c in COMPONENTS},
-                "reason": str(rec["reason"]),
-            }
-            for rec in self.proposals.to_dict(orient="records")
-        ]
+        rows = [proposal_record(rec) for rec in self.proposals.to_dict(orient="records")]
         simulation = {k: self.simulation[k] for k in ("before", "after") if k in self.simulation}
-        return {"parameters": self.parameters, "proposals": rows, "simulation": simulation}
+        commitments = (
+            [] if self.commitments.empty else _plain(self.commitments.to_dict(orient="records"))
+        )
+        return {
+            "parameters": self.parameters,
+            "proposals": rows,
+            "simulation": simulation,
+            "commitments": commitments,
+            "notes": list(self.notes),
+            "shortfall": list(self.shortfall),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The proposals as a flat table for CSV (scores rounded like the JSON)."""
+        table = self.proposals.copy()
+        for column in ("score", *COMPONENTS):
+            table[column] = table[column].map(round_significant)
+        return table
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def _person_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def proposal_record(rec: Mapping[Any, Any]) -> dict[str, Any]:
+    """One proposal row as its JSON record (scores to 3 significant digits)."""
+    out: dict[str, Any] = {
+        "a": str(rec["a"]),
+        "b": str(rec["b"]),
+        "kind": str(rec.get("kind", PAIR)),
+        "leader": str(rec.get("leader", "")),
+    }
+    for side in ("a", "b"):
+        for what in ("department", "level", "hops"):
+            out[f"{side}_{what}"] = _person_value(rec.get(f"{side}_{what}"))
+    out["score"] = round_significant(float(rec["score"]))
+    out["breakdown"] = {c: round_significant(float(rec[c])) for c in COMPONENTS}
+    out["reason"] = str(rec["reason"])
+    return out
 
 
 def recommend_pairs(
@@ -110,15 +197,17 @@ def recommend_pairs(
     simulate_metrics: bool = True,
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
+    as_of: str | pd.Timestamp | None = None,
 ) -> Recommendation:
     """Propose up to ``count`` reciprocal mentoring pairs that close the biggest gaps.
 
     Parameters
     ----------
     graph
-        The organisation (a snapshot, if proposals should reflect one date).
+        The organisation with its whole programme history (``start``/``end`` of ties).
     count
-        Total number of pairs wanted, locked pairs included.
+        Number of new pairs wanted (approved commitments are not counted: they are listed
+        in ``commitments``). When fewer come back, ``shortfall`` says which constraint ran out.
     objective
         ``"balanced"`` (default), ``"exposure"``, ``"silo"``, or weights by component
         (``exposure, silo, complementarity, fit``).
@@ -140,11 +229,17 @@ def recommend_pairs(
         enumeration; report the greedy's share in ``quality``.
     min_group
         Privacy threshold of the simulated per-group figures.
+    as_of
+        The day that decides what is current: ties ended before it are history (rotation
+        only), ties not started yet are ignored, approvals after it are not yet commitments.
+        None: the graph's snapshot date if it has one, else every tie is current. Computation
+        never reads the clock: the CLI passes today.
 
     Raises
     ------
     ParameterError
-        A bad count, objective or constraint, or a locked pair that breaks a rule.
+        A bad count, objective, constraint or date. Old decisions never raise: an approved
+        pair whose person left is set aside with a note.
 
     Example
     -------
@@ -170,6 +265,7 @@ def recommend_pairs(
         simulate_metrics=simulate_metrics,
         compare_optimum=compare_optimum,
         min_group=min_group,
+        as_of=as_of,
     )
 
 
@@ -186,14 +282,17 @@ def recommend_sponsorships(
     simulate_metrics: bool = True,
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
+    as_of: str | pd.Timestamp | None = None,
 ) -> Recommendation:
     """Propose up to ``count`` sponsorships, leader ``a`` -> protégé ``b``.
 
     Sponsors are leaders (``Constraints.sponsors`` narrows them), each with
     ``Constraints.leader_capacity`` protégés (default 2); protégés are eligible non-leaders,
     each with one sponsor unless ``Constraints.capacity`` says otherwise. The default objective
-    is ``"exposure"``: a sponsorship brings its protégé to one hop of a leader. Other
-    parameters as for :func:`recommend_pairs`.
+    is ``"exposure"``: a sponsorship brings its protégé to one hop of a leader. When the
+    people table has an ``emerging_talent`` column that flags anyone, protégés are the
+    flagged people (``Constraints.emerging_only`` overrides). Other parameters as for
+    :func:`recommend_pairs`.
 
     Example
     -------
@@ -215,6 +314,7 @@ def recommend_sponsorships(
         simulate_metrics=simulate_metrics,
         compare_optimum=compare_optimum,
         min_group=min_group,
+        as_of=as_of,
     )
 
 
@@ -232,42 +332,36 @@ def _recommend(
     simulate_metrics: bool,
     compare_optimum: bool,
     min_group: int,
+    as_of: str | pd.Timestamp | None,
 ) -> Recommendation:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ParameterError(f"count must be a whole number >= 0, got {count!r}")
     count = int(count)
     weights = weights_for(objective)
     constraints = constraints or Constraints()
-    rules = compile_rules(graph, constraints, kind=kind)
-    gains = Gains(graph, rules, weights, group_by=group_by, layers=layers)
-    capacity_left = rules.capacity.copy()
-
-    accepted: list[tuple[Accepted, bool]] = []
-    for u, v in rules.locked:
-        evaluation = gains.evaluate(u, v)
+    state = programme_state(graph, as_of=as_of, commitments=run_commitments(constraints, kind))
+    current = state.current
+    rules = compile_rules(graph, constraints, kind=kind, state=state)
+    commitments, misfits = _misfits(state, rules, kind)
+    gains = Gains(current, rules, weights, group_by=group_by, layers=layers)
+    hops_now = gains.distance.distance.copy()
+    for u, v, _ in state.pending:
         gains.apply(u, v)
-        capacity_left[u] -= 1
-        capacity_left[v] -= 1
-        accepted.append((Accepted(u, v, evaluation), True))
-
-    remaining = max(count - len(accepted), 0)
+    capacity_left = rules.capacity.copy()
     start_state = (
-        Gains(graph, rules, weights, group_by=group_by, layers=layers) if compare_optimum else None
+        Gains(current, rules, weights, group_by=group_by, layers=layers)
+        if compare_optimum
+        else None
     )
     if start_state is not None:
-        for u, v in rules.locked:
+        for u, v, _ in state.pending:
             start_state.apply(u, v)
-    a, b = candidate_pairs(gains, rules, capacity_left, count=remaining, seed=seed)
-    if rules.locked and a.size:
-        locked_keys = pair_keys(
-            np.array([p[0] for p in rules.locked]), np.array([p[1] for p in rules.locked]), rules.n
-        )
-        fresh = ~np.isin(pair_keys(a, b, rules.n), locked_keys)
-        a, b = a[fresh], b[fresh]
-    chosen = greedy(gains, a, b, capacity_left, count=remaining, seed=seed)
-    accepted.extend((item, False) for item in chosen)
+    a, b = candidate_pairs(gains, rules, capacity_left, count=count, seed=seed)
+    chosen = greedy(gains, a, b, capacity_left, count=count, seed=seed)
 
-    proposals = _table(graph, gains, rules, accepted, kind=kind, show_names=show_names)
+    proposals = _table(
+        current, gains, rules, chosen, kind=kind, show_names=show_names, hops_now=hops_now
+    )
     parameters = {
         "kind": kind,
         "count": count,
@@ -277,28 +371,67 @@ def _recommend(
         "seed": seed,
         "group_by": group_by,
         "layers": list(layers) if isinstance(layers, (list, tuple)) else layers,
-        "as_of": graph.metadata.get("as_of"),
+        "as_of": state.as_of,
     }
-    quality: dict[str, Any] = {"candidates": int(a.size), "proposed": len(accepted)}
+    quality: dict[str, Any] = {"candidates": int(a.size), "proposed": len(chosen)}
     if start_state is not None:
-        quality.update(
-            _optimality(start_state, rules, a, b, chosen, capacity_left_start(rules), remaining)
-        )
+        quality.update(_optimality(start_state, rules, a, b, chosen, rules.capacity.copy(), count))
+    shortfall: tuple[str, ...] = ()
+    if len(chosen) < count:
+        shortfall = tuple(rules.shortfall(capacity_left))
     simulation: dict[str, Any] = {}
     if simulate_metrics:
         simulation = simulate(
-            graph, proposals, group_by=group_by, layers=layers, min_group=min_group
+            _with_pending(current, state),
+            proposals,
+            group_by=group_by,
+            layers=layers,
+            min_group=min_group,
         )
-    return Recommendation(parameters, proposals, simulation, quality)
+    return Recommendation(
+        parameters,
+        proposals,
+        simulation,
+        quality,
+        commitments=commitments,
+        notes=(*rules.notes, *misfits),
+        shortfall=shortfall,
+    )
 
 
-def capacity_left_start(rules: Rules) -> np.ndarray:
-    """Capacities after the locked pairs take their share."""
-    left = rules.capacity.copy()
-    for u, v in rules.locked:
-        left[u] -= 1
-        left[v] -= 1
-    return left
+def _misfits(state: ProgrammeState, rules: Rules, kind: str) -> tuple[pd.DataFrame, list[str]]:
+    """Pending commitments of this kind that no longer fit the run's rules (cohort, level
+    band, ...): they still count (the people are committed), and the output says so."""
+    table = state.commitments.copy()
+    notes: list[str] = []
+    ids = state.current.ids
+    for u, v, item_kind in state.pending:
+        if item_kind != kind:
+            continue
+        problems = [p for p in rules.violations(u, v, ids) if p != "they are already tied"]
+        if not problems:
+            continue
+        text = "no longer fits this run (" + "; ".join(problems) + "); still a commitment"
+        row = (table["a"] == ids[u]) & (table["b"] == ids[v]) & (table["kind"] == kind)
+        row |= (table["a"] == ids[v]) & (table["b"] == ids[u]) & (table["kind"] == kind)
+        table.loc[row & (table["status"] == "pending"), "note"] = text
+        notes.append(f"approved {kind} ({ids[u]}, {ids[v]}) {text}")
+    return table, notes
+
+
+def _with_pending(current: OrgGraph, state: ProgrammeState) -> OrgGraph:
+    """Today's ties plus the approved commitments not imported yet (the simulation's base)."""
+    if not state.pending:
+        return current
+    ids = current.ids
+    ties = pd.DataFrame(
+        {
+            "source": [ids[u] for u, _, _ in state.pending],
+            "target": [ids[v] for _, v, _ in state.pending],
+            "layer": [MENTORING if k == PAIR else SPONSORSHIP for _, _, k in state.pending],
+        }
+    )
+    return current.with_ties(ties)
 
 
 def _optimality(
@@ -343,17 +476,24 @@ def _table(
     graph: OrgGraph,
     gains: Gains,
     rules: Rules,
-    accepted: list[tuple[Accepted, bool]],
+    accepted: list[Accepted],
     *,
     kind: str,
     show_names: bool,
+    hops_now: np.ndarray,
 ) -> pd.DataFrame:
     ids = graph.ids
     people = graph.people
     use_names = show_names and "name" in people.columns
+    leaders = graph.leader_mask()
+    department = _column(people, "department")
+    level = _column(people, "level" if "level" in people.columns else "level_label")
+    real_ties = _real_group_ties(graph, gains)
     rows: list[dict[str, Any]] = []
-    for item, locked in accepted:
+    for item in accepted:
         ev: Evaluation = item.evaluation
+        ga, gb = ev.groups
+        ev = replace(ev, ties_today=real_ties.get((min(ga, gb), max(ga, gb)), 0))
         involved = {item.a, item.b, ev.spread.start} - {-1}
         names = {
             p: (
@@ -371,18 +511,26 @@ def _table(
             b=item.b,
             differences=_differences(gains, rules, item.a, item.b),
             shared_skills=_shared_skills(gains, item.a, item.b),
-            locked=locked,
         )
         spread = ev.spread
+        side = "both" if leaders[item.a] and leaders[item.b] else ""
+        if not side:
+            side = "a" if leaders[item.a] else "b" if leaders[item.b] else ""
         rows.append(
             {
                 "a": str(ids[item.a]),
                 "b": str(ids[item.b]),
                 "kind": kind,
+                "leader": side,
+                "a_department": department[item.a],
+                "b_department": department[item.b],
+                "a_level": level[item.a],
+                "b_level": level[item.b],
+                "a_hops": _hops(int(hops_now[item.a])),
+                "b_hops": _hops(int(hops_now[item.b])),
                 "score": ev.score,
                 **ev.breakdown,
                 "reason": reason,
-                "locked": locked,
                 "hops_before": _hops(int(spread.before[0])) if spread.moved else math.nan,
                 "hops_after": _hops(int(spread.after[0])) if spread.moved else math.nan,
                 "moved": spread.moved,
@@ -390,19 +538,43 @@ def _table(
             }
         )
     table = pd.DataFrame(rows, columns=list(PROPOSAL_COLUMNS))
-    numeric = ["score", *COMPONENTS, "hops_before", "hops_after"]
+    numeric = ["score", *COMPONENTS, "hops_before", "hops_after", "a_hops", "b_hops"]
     return table.astype(
         {
             **dict.fromkeys(numeric, "float64"),
             "moved": "int64",
             "ties_today": "int64",
-            "locked": "bool",
             "a": "str",
             "b": "str",
             "kind": "str",
+            "leader": "str",
             "reason": "str",
         }
     )
+
+
+def _column(people: pd.DataFrame, name: str) -> list[Any]:
+    """A people attribute as plain Python values (None where missing or absent)."""
+    if name not in people.columns:
+        return [None] * len(people)
+    values = people[name].astype(object)
+    return [None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v) for v in values]
+
+
+def _real_group_ties(graph: OrgGraph, gains: Gains) -> dict[tuple[int, int], int]:
+    """Distinct ties today between each pair of groups, counted on the real graph only
+    (never the commitments or proposals the run added to its state)."""
+    group = gains.group
+    src, dst, _ = graph.edge_arrays(gains.layers)
+    if src.size == 0:
+        return {}
+    ga, gb = group[src].astype(np.int64), group[dst].astype(np.int64)
+    width = int(group.max()) + 1
+    keys, counts = np.unique(np.minimum(ga, gb) * width + np.maximum(ga, gb), return_counts=True)
+    return {
+        (int(k) // width, int(k) % width): int(c)
+        for k, c in zip(keys.tolist(), counts.tolist(), strict=True)
+    }
 
 
 def _differences(gains: Gains, rules: Rules, a: int, b: int) -> list[str]:

@@ -1,10 +1,13 @@
 """What-if simulation: the headline metrics before and after a set of proposed ties.
 
 The headline metrics are the E-I index and the modularity of the groups (from
-:mod:`orgbridge.metrics`, on undirected ties of the measured layers), and leadership exposure:
-the share of each group within 2 hops of a leader (leaders count as within reach), the same share
-for the whole organisation, and the equity gap (best minus worst group share). Groups under the
-privacy threshold are shown as ``None`` and left out of the gap, never silently dropped.
+:mod:`orgbridge.metrics`, on undirected ties of the measured layers), and leadership exposure
+as coverage, with the definitions of ``orgbridge analyze`` (docs/analysis.md): the share of each
+group's **non-leaders** within 2 hops of a leader (leaders are left out of every share and gap:
+they are at 0 hops by definition), the same share over every non-leader of the organisation,
+the equity gap (best minus worst group share), the worst group with its share and its gap to the
+organisation's share. Groups with fewer non-leaders than the privacy threshold are shown as
+``None`` and left out of the gaps, never silently dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pandas as pd
 from orgbridge.errors import ParameterError
 from orgbridge.graph import MENTORING, MIN_GROUP_FLOOR, SPONSORSHIP, OrgGraph, normalise_layers
 from orgbridge.recommend._gains import group_codes
+from orgbridge.recommend._programme import programme_state
 from orgbridge.recommend._state import DistanceState, leader_distances
 
 __all__ = ["headline_metrics", "proposal_ties", "simulate"]
@@ -39,44 +43,60 @@ def headline_metrics(
     >>> ties = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "layer": "mentoring"})
     >>> m = headline_metrics(OrgGraph.from_frames(people, ties), min_group=5)
     >>> m["ei_index"], m["share_within_2_hops"]["overall"]
-    (0.0, 0.75)
+    (0.0, 0.6666666666666666)
     """
     if min_group < MIN_GROUP_FLOOR:
         raise ParameterError(f"min_group must be at least {MIN_GROUP_FLOOR}, got {min_group}")
     ei, modularity = _silo_figures(graph, group_by=group_by, layers=layers)
     group, labels = group_codes(graph, group_by)
-    hops = leader_distances(graph.adjacency(layers), np.flatnonzero(graph.leader_mask()))
-    return _exposure_figures(group, labels, hops, ei=ei, modularity=modularity, min_group=min_group)
+    leaders = graph.leader_mask()
+    hops = leader_distances(graph.adjacency(layers), np.flatnonzero(leaders))
+    return _exposure_figures(
+        group, labels, hops, leaders, ei=ei, modularity=modularity, min_group=min_group
+    )
 
 
 def _exposure_figures(
     group: np.ndarray,
     labels: list[str],
     hops: np.ndarray,
+    leaders: np.ndarray,
     *,
     ei: float | None,
     modularity: float | None,
     min_group: int,
 ) -> dict[str, Any]:
-    near = hops <= 2
-    sizes = np.bincount(group, minlength=len(labels))
-    within = np.bincount(group, weights=near.astype(float), minlength=len(labels))
+    """Coverage within 2 hops over non-leaders: per group, overall, best, worst and gaps."""
+    out: dict[str, Any] = {"ei_index": ei, "modularity": modularity}
+    if not leaders.any():
+        out["share_within_2_hops"] = {"overall": None, "by_group": dict.fromkeys(labels)}
+        out.update(equity_gap=None, best_group=None, worst_group=None, worst_share=None)
+        out.update(worst_gap_to_overall=None, note="exposure needs leaders: none are marked")
+        return out
+    member = ~leaders
+    near = (hops <= 2) & member
+    sizes = np.bincount(group[member], minlength=len(labels))
+    within = np.bincount(group[near], minlength=len(labels))
     shares: dict[str, float | None] = {}
-    shown: list[float] = []
+    shown: dict[str, float] = {}
     for code, label in enumerate(labels):
         if sizes[code] < min_group:
             shares[label] = None
             continue
-        share = float(within[code] / sizes[code])
-        shares[label] = share
-        shown.append(share)
-    overall = float(near.mean()) if group.size else None
-    return {
-        "ei_index": ei,
-        "modularity": modularity,
-        "share_within_2_hops": {"overall": overall, "by_group": shares},
-        "equity_gap": float(max(shown) - min(shown)) if len(shown) >= 2 else None,
-    }
+        shares[label] = shown[label] = float(within[code] / sizes[code])
+    overall = float(near.sum() / member.sum()) if member.any() else None
+    out["share_within_2_hops"] = {"overall": overall, "by_group": shares}
+    if len(shown) >= 2:
+        best = max(shown, key=lambda k: (shown[k], k))
+        worst = min(shown, key=lambda k: (shown[k], k))
+        out["equity_gap"] = shown[best] - shown[worst]
+        out["best_group"], out["worst_group"] = best, worst
+        out["worst_share"] = shown[worst]
+        out["worst_gap_to_overall"] = None if overall is None else overall - shown[worst]
+    else:
+        out.update(equity_gap=None, best_group=None, worst_group=None, worst_share=None)
+        out["worst_gap_to_overall"] = None
+    return out
 
 
 def _silo_figures(
@@ -149,6 +169,7 @@ def simulate(
     layers: str | list[str] | tuple[str, ...] | None = None,
     min_group: int = MIN_GROUP_FLOOR,
     incremental: bool = True,
+    as_of: str | pd.Timestamp | None = None,
 ) -> dict[str, Any]:
     """Headline metrics before and after adding ``proposals`` (any set, e.g. a user-edited one).
 
@@ -157,6 +178,10 @@ def simulate(
     leaders fall only where the pruned BFS of :class:`DistanceState` reaches, so the cost is one
     pass over the organisation plus the people who gain. ``incremental=False`` rebuilds the
     graph with the new ties and recomputes everything (the two agree; tests check it).
+
+    ``as_of`` reads the organisation on that day first (ties ended before it are history and
+    do not count; see :func:`~orgbridge.recommend.programme_state`); None: every tie of
+    ``graph`` counts, unless it is a snapshot.
 
     Raises
     ------
@@ -171,10 +196,12 @@ def simulate(
     ...                        "is_leader": [True] + [False] * 5})
     >>> result = simulate(OrgGraph(people), [("a", "d")])
     >>> result["before"]["share_within_2_hops"]["overall"], result["after"]["ei_index"]
-    (0.16666666666666666, 1.0)
+    (0.0, 1.0)
     """
     if min_group < MIN_GROUP_FLOOR:
         raise ParameterError(f"min_group must be at least {MIN_GROUP_FLOOR}, got {min_group}")
+    if as_of is not None or graph.metadata.get("as_of"):
+        graph = programme_state(graph, as_of=as_of).current
     ties = proposal_ties(proposals)
     if not incremental:
         before = headline_metrics(graph, group_by=group_by, layers=layers, min_group=min_group)
@@ -186,13 +213,14 @@ def simulate(
     measured = set(normalise_layers(layers, graph.layers))
     counted = ties["layer"].isin(measured).to_numpy() & (u != v)
     state = _SiloCounts.of(graph, group_by=group_by, layers=layers)
-    distance = DistanceState(graph.adjacency(layers), graph.leader_mask(), np.ones(graph.n_people))
-    before = state.figures(distance.distance, min_group=min_group)
+    leaders = graph.leader_mask()
+    distance = DistanceState(graph.adjacency(layers), leaders, np.ones(graph.n_people))
+    before = state.figures(distance.distance, leaders, min_group=min_group)
     new_u, new_v = state.new_ties(u[counted], v[counted])
     state.add(new_u, new_v)
     for x, y in zip(new_u.tolist(), new_v.tolist(), strict=True):
         distance.add(x, y)
-    after = state.figures(distance.distance, min_group=min_group)
+    after = state.figures(distance.distance, leaders, min_group=min_group)
     return {"before": before, "after": after, "added_ties": len(ties)}
 
 
@@ -248,12 +276,12 @@ class _SiloCounts:
         self.degree += np.bincount(gu, minlength=g) + np.bincount(gv, minlength=g)
         self.m += int(u.size)
 
-    def figures(self, hops: np.ndarray, *, min_group: int) -> dict[str, Any]:
+    def figures(self, hops: np.ndarray, leaders: np.ndarray, *, min_group: int) -> dict[str, Any]:
         """The headline metrics from the counts and the hops to leaders."""
         m = self.m
         n_internal = int(self.internal.sum())
         ei = (m - 2 * n_internal) / m if m else None
         q = float((self.internal / m - (self.degree / (2.0 * m)) ** 2).sum()) if m else None
         return _exposure_figures(
-            self.group, self.labels, hops, ei=ei, modularity=q, min_group=min_group
+            self.group, self.labels, hops, leaders, ei=ei, modularity=q, min_group=min_group
         )

@@ -53,6 +53,7 @@ def render_html(document: dict[str, Any], *, title: str = "Organisation network 
             f" As of {_e(params['as_of'])}." if params.get("as_of") else "",
         ),
         _headline(network),
+        _notes(document.get("notes", [])),
         "<h2>Silos: ties between groups</h2>",
         "<p class='note'>E-I index (Krackhardt and Stern): from -1 (all ties inside the group) "
         "to +1 (all outside). Compare it with its random-mixing baseline: a group can have a "
@@ -94,18 +95,42 @@ def _headline(network: dict[str, Any]) -> str:
             "E-I index vs random-mixing baseline",
         ),
         (_fmt(network.get("modularity")), "modularity of the formal groups"),
-        (_fmt(network.get("share_within_2_hops"), percent=True), "within 2 hops of a leader"),
         (
-            _fmt(network.get("equity_gap_within_2_hops"), percent=True),
-            "equity gap (best minus worst group, within 2 hops)",
+            _fmt(network.get("share_within_2_hops"), percent=True),
+            "of non-leaders within 2 hops of a leader",
         ),
-        (_fmt(network.get("exposure_gini")), "Gini of exposure across people"),
+        (
+            _fmt(network.get("worst_group_share_within_2_hops"), percent=True)
+            + (
+                f" <span class='sub'>{_e(network['worst_group_within_2_hops'])}</span>"
+                if network.get("worst_group_within_2_hops")
+                else ""
+            ),
+            "worst group's coverage (within 2 hops)",
+        ),
+        (
+            _points(network.get("worst_gap_to_overall_within_2_hops")),
+            "worst group below the organisation",
+        ),
+        (
+            _points(network.get("equity_gap_within_2_hops")),
+            "best minus worst group (within 2 hops)",
+        ),
+        (_fmt(network.get("exposure_gini")), "Gini of exposure across non-leaders"),
     ]
     body = "".join(
         f"<div class='card'><div class='v'>{value}</div><div class='l'>{_e(label)}</div></div>"
         for value, label in cards
     )
     return f"<div class='cards'>{body}</div>"
+
+
+def _points(value: Any) -> str:
+    return "–" if value is None else f"{100 * value:.0f} points"
+
+
+def _notes(notes: Sequence[str]) -> str:
+    return "".join(f"<p class='sup'>{_e(note)}</p>" for note in notes)
 
 
 def _bar_rows(rows: Sequence[tuple[str, Any, Any]], lo: float, hi: float) -> str:
@@ -153,8 +178,9 @@ def _exposure_chart(groups: list[dict[str, Any]]) -> str:
         return ""
     rows = [(str(g["name"]), g.get("share_within_2_hops"), None) for g in groups]
     return (
-        "<p class='note'>Share of each group within 2 hops of a leader over the informal "
-        "ties.</p>" + _bar_rows(rows, 0.0, 1.0)
+        "<p class='note'>Share of each group's non-leaders within 2 hops of a leader over "
+        "the informal ties (leaders are left out of every share, mean and gap).</p>"
+        + _bar_rows(rows, 0.0, 1.0)
     )
 
 

@@ -109,3 +109,43 @@ def test_html_report_is_self_contained_and_shows_suppression() -> None:
     assert "<script" not in page and "http" not in page
     assert "suppressed: fewer than 5 people" in page
     assert "<svg" in page
+
+
+def test_without_leaders_everything_else_is_computed_and_the_note_says_why() -> None:
+    people = pd.DataFrame(
+        {"person_id": [f"p{i}" for i in range(12)], "department": ["A"] * 6 + ["B"] * 6}
+    )
+    pairs = [(f"p{i}", f"p{i + 1}") for i in range(11)]
+    graph = OrgGraph.from_frames(
+        people, pd.DataFrame(pairs, columns=["source", "target"]).assign(layer="collaboration")
+    )
+    doc = analyze(graph).to_dict()
+    json.dumps(doc, allow_nan=False)
+    assert doc["network"]["leaders"] == 0
+    assert doc["network"]["ei_index"] == pytest.approx((1 - 10) / 11)
+    assert doc["network"]["share_within_2_hops"] is None
+    assert doc["network"]["worst_group_share_within_2_hops"] is None
+    assert any("exposure needs leaders" in note for note in doc["notes"])
+    assert all(g["share_within_2_hops"] is None for g in doc["groups"])
+    assert all(p["hops_to_leader"] is None for p in doc["people"])
+    page = render_html(doc)
+    assert "exposure needs leaders" in page
+
+
+def test_leaders_are_left_out_and_the_worst_group_is_reported() -> None:
+    # A: leader a0 + 5 non-leaders, 3 of them within 2 hops; B: 6 non-leaders, 1 within 2
+    people = pd.DataFrame(
+        {
+            "person_id": [f"a{i}" for i in range(6)] + [f"b{i}" for i in range(6)],
+            "department": ["A"] * 6 + ["B"] * 6,
+            "is_leader": [True] + [False] * 11,
+        }
+    )
+    pairs = [("a0", "a1"), ("a1", "a2"), ("a0", "a3"), ("a3", "b0"), ("b0", "b1")]
+    ties = pd.DataFrame(pairs, columns=["source", "target"]).assign(layer="collaboration")
+    net = analyze(OrgGraph.from_frames(people, ties)).to_dict()["network"]
+    assert net["share_within_2_hops"] == pytest.approx(4 / 11)  # a1 a2 a3 b0
+    assert net["best_group_within_2_hops"] == "A" and net["worst_group_within_2_hops"] == "B"
+    assert net["equity_gap_within_2_hops"] == pytest.approx(3 / 5 - 1 / 6)
+    assert net["worst_group_share_within_2_hops"] == pytest.approx(1 / 6)
+    assert net["worst_gap_to_overall_within_2_hops"] == pytest.approx(4 / 11 - 1 / 6)

@@ -50,15 +50,34 @@ def test_decisions_shape_the_next_run(tmp_path: Path) -> None:
         == 0
     )
     first = json.loads(out.read_text())
-    assert set(first) == {"parameters", "proposals", "simulation"}
-    assert len(first["proposals"]) == 5
+    assert set(first) == {
+        "parameters",
+        "proposals",
+        "simulation",
+        "commitments",
+        "notes",
+        "shortfall",
+    }
+    assert len(first["proposals"]) == 5 and first["shortfall"] == []
     for proposal in first["proposals"]:
-        assert set(proposal) == {"a", "b", "score", "breakdown", "reason"}
+        assert set(proposal) == {
+            "a",
+            "b",
+            "kind",
+            "leader",
+            "a_department",
+            "b_department",
+            "a_level",
+            "b_level",
+            "a_hops",
+            "b_hops",
+            "score",
+            "breakdown",
+            "reason",
+        }
         assert set(proposal["breakdown"]) == {"exposure", "silo", "complementarity", "fit"}
-        assert (
-            proposal["score"] == sum(proposal["breakdown"].values())
-            or abs(proposal["score"] - sum(proposal["breakdown"].values())) < 1e-9
-        )
+        # rounded to 3 significant digits each, so the sum agrees to that precision
+        assert proposal["score"] == pytest.approx(sum(proposal["breakdown"].values()), rel=0.01)
     assert set(first["simulation"]) == {"before", "after"}
     assert first["parameters"]["kind"] == "pair" and first["parameters"]["run_id"]
     keep, drop = first["proposals"][0], first["proposals"][1]
@@ -68,7 +87,11 @@ def test_decisions_shape_the_next_run(tmp_path: Path) -> None:
     assert _run(["recommend", *ws, "--count", "5", "--seed", "3", "--json", str(out)]) == 0
     second = json.loads(out.read_text())
     pairs = {frozenset((p["a"], p["b"])) for p in second["proposals"]}
-    assert frozenset((keep["a"], keep["b"])) in pairs
+    # the locked pair is a commitment now: listed with its status, not proposed again
+    assert frozenset((keep["a"], keep["b"])) not in pairs
+    assert [(c["a"], c["b"], c["status"]) for c in second["commitments"]] == [
+        (*sorted((keep["a"], keep["b"])), "pending")
+    ]
     assert frozenset((drop["a"], drop["b"])) not in pairs
     sim = tmp_path / "sim.json"
     assert _run(["simulate", *ws, "--proposals", str(out), "--json", str(sim)]) == 0
@@ -110,8 +133,8 @@ def test_declining_b_a_blocks_a_b_and_latest_decision_wins(tmp_path: Path) -> No
     assert _run(["decide", *ws, "--lock", b, a]) == 0
     assert _run(args) == 0
     locked = json.loads(out.read_text())
-    assert [a, b] in locked["parameters"]["constraints"]["locked"]
-    assert frozenset((a, b)) in {frozenset((p["a"], p["b"])) for p in locked["proposals"]}
+    assert [(c["a"], c["b"]) for c in locked["commitments"]] == [(a, b)]
+    assert frozenset((a, b)) not in {frozenset((p["a"], p["b"])) for p in locked["proposals"]}
 
 
 def test_decisions_are_read_unordered_even_when_stored_reversed() -> None:

@@ -12,7 +12,6 @@ from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend import Constraints, recommend_pairs, recommend_sponsorships
 from orgbridge.recommend._chain import reporting_chains
-from orgbridge.recommend._constraints import compile_rules
 from tests.recommend.strategies import orgs, random_org
 
 
@@ -73,11 +72,18 @@ def _broken(graph: OrgGraph, rec: pd.DataFrame, c: Constraints, kind: str) -> li
             problems.append(f"same department {a} {b}")
         if pair in {frozenset(p) for p in c.exclusions + c.declined}:
             problems.append(f"excluded/declined {a} {b}")
+    # one budget across pairs and sponsorships, less the current ones (distinct partners)
+    programme = graph.tie_table(["mentoring", "sponsorship"])
+    current: dict[str, set[str]] = {}
+    for x, y in zip(programme["source"], programme["target"], strict=True):
+        current.setdefault(x, set()).add(y)
+        current.setdefault(y, set()).add(x)
     for person, n in used.items():
-        if kind == "sponsorship" and people.loc[person, "is_leader"]:
-            cap = c.leader_capacity
+        if c.capacity is not None and not people.loc[person, "is_leader"]:
+            cap = c.capacity
         else:
-            cap = c.capacity if c.capacity is not None else int(people.loc[person, "capacity"])
+            cap = int(people.loc[person, "capacity"])
+        cap -= len(current.get(person, set()))
         if n > cap:
             problems.append(f"capacity {person} {n} > {cap}")
     keys = [frozenset(p) for p in zip(rec["a"], rec["b"], strict=True)]
@@ -140,21 +146,26 @@ def test_sponsorships_never_break_a_hard_constraint(
 
 @settings(max_examples=20, deadline=None)
 @given(graph=orgs, seed=st.integers(0, 5), count=st.integers(1, 10))
-def test_locked_pairs_are_kept_and_declined_never_appear(
+def test_approved_pairs_are_commitments_and_declined_never_appear(
     graph: OrgGraph, seed: int, count: int
 ) -> None:
     free = recommend_pairs(graph, count=count, seed=seed, simulate_metrics=False).proposals
     if len(free) < 2:
         return
-    locked = (free["a"].iloc[-1], free["b"].iloc[-1])
+    approved = (free["a"].iloc[-1], free["b"].iloc[-1])
     declined = (free["a"].iloc[0], free["b"].iloc[0])
-    c = Constraints(locked=[locked], declined=[declined])
+    c = Constraints(locked=[approved], declined=[declined])
     rec = recommend_pairs(graph, count=count, constraints=c, seed=seed, simulate_metrics=False)
     pairs = {frozenset(p) for p in zip(rec.proposals["a"], rec.proposals["b"], strict=True)}
-    assert frozenset(locked) in pairs
-    assert frozenset(declined) not in pairs
-    assert rec.proposals.loc[rec.proposals["locked"], ["a", "b"]].values.tolist() == [list(locked)]
-    assert _broken(graph, rec.proposals, c, "pair") == []
+    # the approved pair is a commitment: listed, not proposed again, not counted in `count`
+    assert frozenset(approved) not in pairs and frozenset(declined) not in pairs
+    assert rec.commitments[["a", "b", "status"]].values.tolist() == [[*approved, "pending"]]
+    assert len(rec.proposals) <= count
+    # and it uses one unit of both people's capacity
+    committed = graph.with_ties(
+        pd.DataFrame({"source": [approved[0]], "target": [approved[1]], "layer": ["mentoring"]})
+    )
+    assert _broken(committed, rec.proposals, c, "pair") == []
 
 
 @settings(max_examples=12, deadline=None)
@@ -165,26 +176,23 @@ def test_results_are_deterministic_by_seed(graph: OrgGraph, seed: int) -> None:
     pd.testing.assert_frame_equal(first.proposals, second.proposals)
 
 
-def test_locked_pair_that_breaks_a_rule_is_an_error() -> None:
+def test_an_old_approval_that_breaks_a_rule_never_breaks_a_run() -> None:
     people = pd.DataFrame(
         {
-            "person_id": ["a", "b", "c"],
-            "manager_id": [None, "a", "b"],
-            "department": ["X", "X", "Y"],
+            "person_id": ["a", "b", "c", "d"],
+            "manager_id": [None, "a", "b", None],
+            "department": ["X", "X", "Y", "Y"],
         }
     )
     graph = OrgGraph.from_frames(people)
-    with pytest.raises(ParameterError, match=r"locked pair \(a, c\).*reporting chain"):
-        recommend_pairs(graph, count=1, constraints=Constraints(locked=[("a", "c")]))
-    with pytest.raises(ParameterError, match="not in different departments"):
-        recommend_pairs(
-            graph, count=1, constraints=Constraints(locked=[("a", "b")], cross_department=True)
-        )
-    with pytest.raises(ParameterError, match="above their capacity"):
-        compile_rules(
-            OrgGraph(pd.DataFrame({"person_id": list("pqr")})),
-            Constraints(locked=[("p", "q"), ("p", "r")]),
-        )
+    c = Constraints(locked=[("a", "c"), ("a", "b"), ("zed", "d")], cross_department=True)
+    rec = recommend_pairs(graph, count=1, constraints=c, simulate_metrics=False)
+    table = rec.commitments
+    status = {(r.a, r.b): r.status for r in table.itertuples()}
+    assert status == {("a", "c"): "pending", ("a", "b"): "pending", ("zed", "d"): "set aside"}
+    assert any("zed is no longer in the organisation" in note for note in rec.notes)
+    assert any("(a, c) no longer fits" in n and "reporting chain" in n for n in rec.notes)
+    assert any("(a, b) no longer fits" in n and "different departments" in n for n in rec.notes)
 
 
 def test_bad_parameters_are_refused() -> None:

@@ -123,28 +123,35 @@ def test_reason_names_people_only_when_asked() -> None:
 
 
 def test_simulation_matches_a_recomputation_on_the_edited_graph() -> None:
+    # A: leader p0 and five non-leaders; B: six non-leaders. Leaders are left out of shares.
     people = pd.DataFrame(
         {
-            "person_id": [f"p{i}" for i in range(10)],
-            "department": ["A"] * 5 + ["B"] * 5,
-            "is_leader": [True] + [False] * 9,
+            "person_id": [f"p{i}" for i in range(12)],
+            "department": ["A"] * 6 + ["B"] * 6,
+            "is_leader": [True] + [False] * 11,
         }
     )
     ties = pd.DataFrame(
         {
-            "source": ["p0", "p1", "p5", "p6"],
-            "target": ["p1", "p2", "p6", "p7"],
+            "source": ["p0", "p1", "p6", "p7"],
+            "target": ["p1", "p2", "p7", "p8"],
             "layer": "collaboration",
         }
     )
     graph = OrgGraph.from_frames(people, ties)
-    result = simulate(graph, [("p0", "p5")])
+    result = simulate(graph, [("p0", "p6")])
+    assert result == simulate(graph, [("p0", "p6")], incremental=False) | {"added_ties": 1}
     before, after = result["before"], result["after"]
-    assert before["share_within_2_hops"]["by_group"] == {"A": 0.6, "B": 0.0}
-    assert after["share_within_2_hops"]["by_group"] == {"A": 0.6, "B": 0.4}
+    assert before["share_within_2_hops"]["by_group"] == {"A": 0.4, "B": 0.0}
+    assert before["share_within_2_hops"]["overall"] == pytest.approx(2 / 11)
+    assert after["share_within_2_hops"]["by_group"] == {"A": 0.4, "B": pytest.approx(2 / 6)}
+    assert after["share_within_2_hops"]["overall"] == pytest.approx(4 / 11)
     assert before["ei_index"] == -1.0
     assert after["ei_index"] == pytest.approx((1 - 4) / 5)
-    assert after["equity_gap"] == pytest.approx(0.2)
+    assert after["equity_gap"] == pytest.approx(0.4 - 2 / 6)
+    assert (after["best_group"], after["worst_group"]) == ("A", "B")
+    assert after["worst_share"] == pytest.approx(2 / 6)
+    assert after["worst_gap_to_overall"] == pytest.approx(4 / 11 - 2 / 6)
 
 
 def test_vectorised_brute_force_equals_scoring_every_set() -> None:
@@ -162,12 +169,13 @@ def test_vectorised_brute_force_equals_scoring_every_set() -> None:
         i, j = np.triu_indices(graph.n_people, k=1)
         keep = rules.valid(i, j)
         a, b = i[keep][:14], j[keep][:14]
-        best, chosen = brute_force_optimum(gains, a, b, rules.capacity, count=3)
+        assert rules.budget is not None  # budgets before current pairs: enough sets to try
+        best, chosen = brute_force_optimum(gains, a, b, rules.budget, count=3)
         values = []
         for combo in itertools.combinations(range(a.size), 3):
             idx = np.array(combo)
             used = np.bincount(np.r_[a[idx], b[idx]], minlength=graph.n_people)
-            if (used <= rules.capacity).all():
+            if (used <= rules.budget).all():
                 values.append(set_value(gains, a[idx], b[idx]))
         assert best == pytest.approx(max(values))
         assert set_value(gains, a[chosen], b[chosen]) == pytest.approx(best)
