@@ -20,6 +20,7 @@ from orgbridge.recommend._constraints import (
     compile_rules,
     pair_keys,
 )
+from orgbridge.recommend._coverage import DEFAULT_HORIZON, check_horizon
 from orgbridge.recommend._exact import brute_force_optimum, milp_optimum, set_value
 from orgbridge.recommend._explain import explain
 from orgbridge.recommend._gains import Evaluation, Gains
@@ -110,6 +111,7 @@ def recommend_pairs(
     simulate_metrics: bool = True,
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     """Propose up to ``count`` reciprocal mentoring pairs that close the biggest gaps.
 
@@ -120,8 +122,9 @@ def recommend_pairs(
     count
         Total number of pairs wanted, locked pairs included.
     objective
-        ``"balanced"`` (default), ``"exposure"``, ``"silo"``, or weights by component
-        (``exposure, silo, complementarity, fit``).
+        ``"balanced"`` (default), ``"exposure"``, ``"silo"``, ``"closeness"`` (the former
+        ``1/d`` exposure term), or weights by component (``exposure, silo, complementarity,
+        fit``, and ``measure``: ``"coverage"`` or ``"closeness"``).
     constraints
         Hard constraints (default: opt-in people, capacity from ``people.capacity``).
     seed
@@ -140,6 +143,9 @@ def recommend_pairs(
         enumeration; report the greedy's share in ``quality``.
     min_group
         Privacy threshold of the simulated per-group figures.
+    horizon
+        Exposure as coverage: a non-leader is covered with a leader within this many hops
+        (default 2); the exposure objective raises the least-covered groups first.
 
     Raises
     ------
@@ -170,6 +176,7 @@ def recommend_pairs(
         simulate_metrics=simulate_metrics,
         compare_optimum=compare_optimum,
         min_group=min_group,
+        horizon=horizon,
     )
 
 
@@ -186,6 +193,7 @@ def recommend_sponsorships(
     simulate_metrics: bool = True,
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     """Propose up to ``count`` sponsorships, leader ``a`` -> protégé ``b``.
 
@@ -215,6 +223,7 @@ def recommend_sponsorships(
         simulate_metrics=simulate_metrics,
         compare_optimum=compare_optimum,
         min_group=min_group,
+        horizon=horizon,
     )
 
 
@@ -232,6 +241,7 @@ def _recommend(
     simulate_metrics: bool,
     compare_optimum: bool,
     min_group: int,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ParameterError(f"count must be a whole number >= 0, got {count!r}")
@@ -239,7 +249,8 @@ def _recommend(
     weights = weights_for(objective)
     constraints = constraints or Constraints()
     rules = compile_rules(graph, constraints, kind=kind)
-    gains = Gains(graph, rules, weights, group_by=group_by, layers=layers)
+    horizon = check_horizon(horizon)
+    gains = Gains(graph, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
     capacity_left = rules.capacity.copy()
 
     accepted: list[tuple[Accepted, bool]] = []
@@ -252,7 +263,9 @@ def _recommend(
 
     remaining = max(count - len(accepted), 0)
     start_state = (
-        Gains(graph, rules, weights, group_by=group_by, layers=layers) if compare_optimum else None
+        Gains(graph, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
+        if compare_optimum
+        else None
     )
     if start_state is not None:
         for u, v in rules.locked:
@@ -273,6 +286,8 @@ def _recommend(
         "count": count,
         "objective": objective if isinstance(objective, str) else "custom",
         "weights": weights.to_dict(),
+        "exposure_measure": weights.measure,
+        "horizon": horizon,
         "constraints": constraints.to_dict(),
         "seed": seed,
         "group_by": group_by,
