@@ -215,18 +215,25 @@ def evaluate(
 
 
 def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The issue's goal, checked row by row for the exposure objective."""
+    """The issue's goal, checked row by row for the exposure objective.
+
+    ``beats_baselines_per_participant`` is the issue's test as stated (the exposure objective
+    at the requested count against every baseline). The targeted rule stops when it runs out
+    of people to help while the recommender fills the requested count, so two fairer checks
+    are reported next to it: the exposure objective against the targeted rule at the same
+    number of pairs (``exposure=targ``), and against the other baselines at the same count.
+    """
     checks: list[dict[str, Any]] = []
     keys = sorted({(r["org"], r["group_by"], r["participation"]) for r in rows})
     for org, group_by, share in keys:
-        same = [
-            r
+        same = {
+            r["method"]: r
             for r in rows
             if r["org"] == org and r["group_by"] == group_by and r["participation"] == share
-        ]
-        ours = next(r for r in same if r["method"] == "exposure")
-        others = [r for r in same if r["method"] in BASELINES]
-        per = ours["closed_per_100_participants_pp"] or 0.0
+        }
+        ours = same["exposure"]
+        per = {m: float(r["closed_per_100_participants_pp"] or 0.0) for m, r in same.items()}
+        others = [m for m in BASELINES if m != "targeted"]
         checks.append(
             {
                 "org": org,
@@ -235,17 +242,27 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "never_widens": ours["gap_after"] <= ours["gap_before"] + 1e-12,
                 "raises_worst": ours["worst_after"] > ours["worst_before"],
                 "closes_half": (ours["gap_closed_share"] or 0.0) >= 0.5,
-                "beats_baselines_per_participant": all(
-                    per > (r["closed_per_100_participants_pp"] or 0.0) for r in others
-                ),
+                "beats_baselines_per_participant": all(per["exposure"] > per[m] for m in BASELINES),
+                "beats_targeted_same_pairs": per[EQUAL_BUDGET] >= per["targeted"],
+                "beats_other_baselines_same_count": all(per["exposure"] > per[m] for m in others),
             }
         )
-    summary = {
-        name: all(c[name] for c in checks)
-        for name in ("never_widens", "raises_worst", "beats_baselines_per_participant")
-    }
+    names = (
+        "never_widens",
+        "raises_worst",
+        "beats_baselines_per_participant",
+        "beats_targeted_same_pairs",
+        "beats_other_baselines_same_count",
+    )
+    summary: dict[str, Any] = {name: all(c[name] for c in checks) for name in names}
     at_ten = [c for c in checks if c["participation"] == max(PARTICIPATION)]
     summary["closes_half_at_10_percent"] = all(c["closes_half"] for c in at_ten)
+    for name in (*names, "closes_half"):
+        failed = [
+            f"{c['org']}/{c['group_by']}/{c['participation']:.0%}" for c in checks if not c[name]
+        ]
+        if failed:
+            summary[f"{name}_failed_in"] = failed
     return {"summary": summary, "checks": checks}
 
 
@@ -314,7 +331,7 @@ def main() -> None:
         _table([r for r in rows if (r["org"], r["group_by"], r["participation"]) == key])
         for key in sorted({(r["org"], r["group_by"], r["participation"]) for r in rows})
     )
-    text += "\nverdict: " + ", ".join(f"{k}={v}" for k, v in result["summary"].items()) + "\n"
+    text += "\nverdict:\n" + "".join(f"  {k}: {v}\n" for k, v in result["summary"].items())
     text += "".join(f"note: {n}\n" for n in notes)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "quality.txt").write_text(text, encoding="utf-8")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -11,8 +15,10 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import shortest_path
 
 from bench.yardstick import ei_index, hops_to_leaders, measure
+from orgbridge.cli._recommend import register
 from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph
+from orgbridge.graph._workspace import Workspace
 from orgbridge.recommend import (
     Constraints,
     baseline_pairs,
@@ -212,3 +218,24 @@ def test_targeted_rule_stops_when_every_group_is_covered() -> None:
     graph = OrgGraph.from_frames(people, ties)
     assert len(baseline_pairs(graph, method="targeted", count=5, seed=0)) == 0
     assert len(baseline_pairs(graph, method="random", count=5, seed=0)) == 5
+
+
+def test_cli_passes_the_horizon_and_the_closeness_objective(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    store = Workspace.open(folder)
+    store.save_graph(far_group())
+    store.close()
+    out = tmp_path / "run.json"
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command", required=True))
+    common = ["recommend", "--workspace", str(folder), "--kind", "sponsorships", "--count", "1"]
+    args = parser.parse_args([*common, "--horizon", "3", "--json", str(out)])
+    assert args.handler(args) == 0
+    run = json.loads(out.read_text())
+    assert run["parameters"]["horizon"] == 3
+    # at 3 hops any Field protégé covers all six Field people (o3 is covered already)
+    [proposal] = run["proposals"]
+    assert proposal["a"] == "L" and proposal["b"].startswith("f")
+    args = parser.parse_args([*common, "--objective", "closeness", "--json", str(out)])
+    assert args.handler(args) == 0
+    assert json.loads(out.read_text())["parameters"]["exposure_measure"] == "closeness"
