@@ -109,6 +109,8 @@ class Coverage:
         self.covered = np.bincount(self.group[covered], minlength=n_groups).astype(np.float64)
         org = self.organisation()
         self.unit = (1.0 - org) ** self.alpha if org < 1.0 else 1.0
+        self._size: list[float] = self.size.tolist()
+        self._covered: list[float] = self.covered.tolist()
 
     def coverage(self) -> np.ndarray:
         """``C_g`` for each group (NaN for a group with no non-leaders)."""
@@ -135,10 +137,31 @@ class Coverage:
 
     def gain_of_people(self, people: np.ndarray) -> float:
         """Exact gain in units of covering the (uncovered, non-leader) ``people``."""
+        return self.gain_of_group_counts(self.group_counts(people))
+
+    def group_counts(self, people: np.ndarray) -> list[tuple[int, int]]:
+        """``(group, count)`` of the given people (for a cached gain)."""
         if people.size == 0:
+            return []
+        if people.size == 1:
+            return [(int(self.group[people[0]]), 1)]
+        groups, counts = np.unique(self.group[people], return_counts=True)
+        return list(zip(groups.tolist(), counts.tolist(), strict=True))
+
+    def gain_of_group_counts(self, counts: list[tuple[int, int]]) -> float:
+        """Exact gain in units of covering ``m`` more people of group ``g`` for each pair."""
+        return sum(self._gain_one(g, m) for g, m in counts)
+
+    def _gain_one(self, g: int, m: int) -> float:
+        """Scalar fast path of :meth:`gain_of_counts` for ``m`` people of one group."""
+        n = self._size[g]
+        if n <= 0:
             return 0.0
-        newly = np.bincount(self.group[people], minlength=self.size.size)
-        return float(self.gain_of_counts(newly))
+        c = self._covered[g]
+        power = 1.0 + self.alpha
+        before = (1.0 - c / n) ** power
+        after = max(1.0 - (c + m) / n, 0.0) ** power
+        return float(n * (before - after) / power / self.unit)
 
     def newly_covered(self, spread: Spread) -> np.ndarray:
         """People of a spread who cross into the horizon (leaders never move)."""
@@ -158,6 +181,7 @@ class Coverage:
         people = self.newly_covered(spread)
         if people.size:
             self.covered += np.bincount(self.group[people], minlength=self.size.size)
+            self._covered = self.covered.tolist()
 
     def person_weight(self) -> np.ndarray:
         """Marginal weight in units of covering each person now: ``(1 - C_g)^alpha / unit``."""

@@ -108,6 +108,11 @@ class Gains:
         src, dst, _ = graph.edge_arrays(layers)
         self.ties = GroupTies(self.group, src, dst)
         self.profiles = Profiles.of(graph)
+        # cached coverage gains: valid while no one in the tie's BFS region (or its two ends)
+        # has changed distance or gained a tie since (see exposure())
+        self._epoch = 0
+        self._changed = np.zeros(n, dtype=np.int64)
+        self._cache: dict[tuple[int, int], tuple[int, np.ndarray, list[tuple[int, int]]]] = {}
 
     @property
     def horizon(self) -> int:
@@ -115,10 +120,27 @@ class Gains:
         return self.coverage.horizon
 
     def exposure(self, u: int, v: int) -> float:
-        """Exposure gain of the tie ``u - v`` in units (coverage or closeness)."""
+        """Exposure gain of the tie ``u - v`` in units (coverage or closeness).
+
+        The people a tie newly covers depend only on the distances of its two ends and of the
+        people its pruned BFS enters, and on their ties: distances only fall, so anyone the BFS
+        did not enter stays out. While none of those has changed since the last evaluation,
+        the cached people are reused and only their groups' current weights are applied (the
+        lazy greedy re-evaluates the same candidates many times).
+        """
         if self.closeness:
             return self.distance.gain(u, v)
-        return self.coverage.gain(self.distance.spread(u, v, limit=self.coverage.horizon))
+        key = (u, v)
+        hit = self._cache.get(key)
+        if hit is not None:
+            epoch, region, counts = hit
+            if epoch == self._epoch or int(self._changed[region].max()) <= epoch:
+                return self.coverage.gain_of_group_counts(counts)
+        spread = self.distance.spread(u, v, limit=self.coverage.horizon)
+        counts = self.coverage.group_counts(self.coverage.newly_covered(spread))
+        region = np.concatenate([spread.people, np.array([u, v], dtype=np.int64)])
+        self._cache[key] = (self._epoch, region, counts)
+        return self.coverage.gain_of_group_counts(counts)
 
     def reach(self) -> tuple[np.ndarray, np.ndarray]:
         """Per person, the need-weighted exposure a tie could bring them now: ``(own, reach)``.
@@ -190,5 +212,9 @@ class Gains:
 
     def apply(self, u: int, v: int) -> None:
         """Add the tie ``u - v`` to the state (distances, coverage and group ties)."""
-        self.coverage.add(self.distance.add(u, v))
+        spread = self.distance.add(u, v)
+        self.coverage.add(spread)
+        self._epoch += 1
+        self._changed[spread.people] = self._epoch
+        self._changed[[u, v]] = self._epoch
         self.ties.add(int(self.group[u]), int(self.group[v]))
