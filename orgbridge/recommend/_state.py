@@ -5,9 +5,12 @@ new shortest path uses the new tie: if ``|d(u) - d(v)| <= 1`` nobody changes; ot
 starts at the farther end with its new value and enters a person only when that lowers their
 distance, so it costs the number of people who gain, not the size of the organisation.
 
-Exposure of a person is ``f(d) = 1/d`` for ``d >= 1``, 0 when no leader is reachable, and 1 for
-a leader (``d = 0``: a leader has full access to leadership, the same as one hop; leaders'
-distances never change, so this choice only affects reported levels, never a gain).
+The default exposure objective reads these distances as coverage (a leader within ``k`` hops,
+:mod:`orgbridge.recommend._coverage`); ``spread(..., limit=k)`` stops the BFS at depth ``k`` for
+it. The optional closeness objective uses ``f(d) = 1/d`` for ``d >= 1``, 0 when no leader is
+reachable, and 1 for a leader (``d = 0``: a leader has full access to leadership, the same as one
+hop; leaders' distances never change, so this choice only affects reported levels, never a
+gain); ``DistanceState.gain`` and ``value`` compute it.
 """
 
 from __future__ import annotations
