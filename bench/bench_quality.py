@@ -14,10 +14,14 @@ score.
   sample has no HR attributes (no group, no leader rule possible) and is left out, with a note.
 - **Groupings**: every attribute of the organisation (demo: department, division, level,
   location; Viva: Organization, City, LevelDesignation).
-- **Participation**: 2%, 5% and 10% of staff in new reciprocal pairs (two people per pair),
+- **Participation**: 2%, 5% and 10% of staff in new ties (pairs, or sponsorships for
+  ``expo+sponsor``; at most two new participants per tie),
   from the opted-in cohort (Viva: everyone, no opt-in column).
 - **Methods**: the objectives ``exposure``, ``balanced``, ``silo`` and ``closeness`` (the former
-  1/d term), each run with ``group_by`` = the grouping; the baselines ``random``,
+  1/d term), each run with ``group_by`` = the grouping; ``expo+sponsor``, a programme of
+  sponsorships (half the ties, leaders with capacity 2) then exposure pairs on top of them;
+  ``exposure=targ``, the exposure objective asked for as many pairs as the targeted rule
+  proposed; the baselines ``random``,
   ``similarity``, ``senior_junior`` and ``targeted`` (the worst group's uncovered people, or
   their eligible neighbours, paired with people next to a leader).
 - **Figures per row**: gap (best minus worst group coverage, groups of at least 5 non-leaders)
@@ -45,7 +49,7 @@ from bench._common import RESULTS, write_results
 from bench.yardstick import Measure, measure
 from orgbridge.graph import OrgGraph
 from orgbridge.ingest import Sources, prepare_import
-from orgbridge.recommend import baseline_pairs, recommend_pairs
+from orgbridge.recommend import baseline_pairs, recommend_pairs, recommend_sponsorships
 from orgbridge.synthetic import generate_organisation, write_organisation
 
 VIVA_SIM = Path("/work/shared/data/viva_p2p/p2p_sim_2000.csv")
@@ -58,6 +62,8 @@ GROUP_FREE = ("random", "similarity", "senior_junior")
 HORIZON = 2
 #: The exposure objective asked for as many pairs as the targeted rule proposed.
 EQUAL_BUDGET = "exposure=targ"
+#: A programme: half the ties as sponsorships (exposure objective), then pairs on top of them.
+PROGRAMME = "expo+sponsor"
 MIN_GROUP = 5
 
 
@@ -162,7 +168,29 @@ def propose(
 ) -> tuple[pd.DataFrame, float]:
     """The pairs one method proposes (columns ``a, b``) and the seconds it took."""
     start = time.perf_counter()
-    if method in BASELINES:
+    if method == PROGRAMME:
+        sponsored = recommend_sponsorships(
+            graph,
+            count=count // 2,
+            seed=seed,
+            group_by=group_by,
+            horizon=HORIZON,
+            simulate_metrics=False,
+        ).proposals[["a", "b"]]
+        ties = pd.DataFrame(
+            {"source": sponsored["a"], "target": sponsored["b"], "layer": "sponsorship"}
+        )
+        pairs = recommend_pairs(
+            graph.with_ties(ties),
+            count=count - len(sponsored),
+            objective="exposure",
+            seed=seed,
+            group_by=group_by,
+            horizon=HORIZON,
+            simulate_metrics=False,
+        ).proposals
+        out = pd.concat([sponsored, pairs[["a", "b"]]], ignore_index=True)
+    elif method in BASELINES:
         out = baseline_pairs(
             graph, method=method, count=count, seed=seed, group_by=group_by, horizon=HORIZON
         )
@@ -195,13 +223,13 @@ def evaluate(
         for attribute in groupings:
             before = judge.measure(attribute)
             runs = dict(free)
-            for method in (*OBJECTIVES, "targeted"):
+            for method in (*OBJECTIVES, PROGRAMME, "targeted"):
                 runs[method] = propose(graph, method, count=count, group_by=attribute, seed=seed)
             # as many pairs as the targeted rule used (it stops when it runs out of people)
             runs[EQUAL_BUDGET] = propose(
                 graph, EQUAL_BUDGET, count=len(runs["targeted"][0]), group_by=attribute, seed=seed
             )
-            for method in (*OBJECTIVES, EQUAL_BUDGET, *BASELINES):
+            for method in (*OBJECTIVES, PROGRAMME, EQUAL_BUDGET, *BASELINES):
                 proposals, seconds = runs[method]
                 row = _row(method, before, judge.measure(attribute, proposals), proposals, seconds)
                 rows.append({"org": label, "group_by": attribute, "participation": share, **row})
@@ -245,6 +273,9 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "beats_baselines_per_participant": all(per["exposure"] > per[m] for m in BASELINES),
                 "beats_targeted_same_pairs": per[EQUAL_BUDGET] >= per["targeted"],
                 "beats_other_baselines_same_count": all(per["exposure"] > per[m] for m in others),
+                "programme_beats_baselines_per_participant": all(
+                    per[PROGRAMME] > per[m] for m in BASELINES
+                ),
             }
         )
     names = (
@@ -253,6 +284,7 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "beats_baselines_per_participant",
         "beats_targeted_same_pairs",
         "beats_other_baselines_same_count",
+        "programme_beats_baselines_per_participant",
     )
     summary: dict[str, Any] = {name: all(c[name] for c in checks) for name in names}
     at_ten = [c for c in checks if c["participation"] == max(PARTICIPATION)]

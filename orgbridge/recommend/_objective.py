@@ -53,10 +53,16 @@ LOG2 = math.log(2.0)
 class Weights:
     """Weights of the objective's components (each component is already in comparable units).
 
+    ``measure`` says how the exposure component is measured: ``"coverage"`` (default: the
+    need-weighted share of each group with a leader within the horizon) or ``"closeness"``
+    (the former ``1/d`` term, kept as an option).
+
     Example
     -------
     >>> weights_for("silo").silo
     1.0
+    >>> weights_for("closeness").measure
+    'closeness'
     """
 
     exposure: float = 1.0
