@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.bench_metrics",
     "bench.bench_stores",
     "bench.bench_recommend",
+    "bench.bench_quality",
     "bench.bench_app",
 ]
 

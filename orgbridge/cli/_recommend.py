@@ -45,7 +45,12 @@ def register(commands: Any) -> None:
     add_store_arguments(rec)
     rec.add_argument("--kind", choices=["pairs", "sponsorships"], default="pairs")
     rec.add_argument("--count", type=int, required=True, metavar="N")
-    rec.add_argument("--objective", choices=["balanced", "exposure", "silo"], default=None)
+    rec.add_argument(
+        "--objective", choices=["balanced", "exposure", "silo", "closeness"], default=None
+    )
+    rec.add_argument(
+        "--horizon", type=int, default=2, metavar="K", help="covered: a leader within K hops"
+    )
     rec.add_argument("--cohort", metavar="F", help="file of eligible person_ids (CSV or text)")
     rec.add_argument(
         "--capacity", type=int, metavar="K", help="budget per non-leader (overrides the file)"
@@ -160,6 +165,7 @@ def run_recommend(args: argparse.Namespace) -> int:
             group_by=group_by,
             show_names=args.names,
             as_of=as_of,
+            horizon=args.horizon,
         )
         run_id = f"run-{uuid.uuid4().hex[:12]}"
         payload = result.to_dict()

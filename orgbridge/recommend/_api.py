@@ -21,6 +21,7 @@ from orgbridge.recommend._constraints import (
     compile_rules,
     run_commitments,
 )
+from orgbridge.recommend._coverage import DEFAULT_HORIZON, check_horizon
 from orgbridge.recommend._exact import brute_force_optimum, milp_optimum, set_value
 from orgbridge.recommend._explain import explain
 from orgbridge.recommend._gains import Evaluation, Gains
@@ -198,6 +199,7 @@ def recommend_pairs(
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
     as_of: str | pd.Timestamp | None = None,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     """Propose up to ``count`` reciprocal mentoring pairs that close the biggest gaps.
 
@@ -209,8 +211,9 @@ def recommend_pairs(
         Number of new pairs wanted (approved commitments are not counted: they are listed
         in ``commitments``). When fewer come back, ``shortfall`` says which constraint ran out.
     objective
-        ``"balanced"`` (default), ``"exposure"``, ``"silo"``, or weights by component
-        (``exposure, silo, complementarity, fit``).
+        ``"balanced"`` (default), ``"exposure"``, ``"silo"``, ``"closeness"`` (the former
+        ``1/d`` exposure term), or weights by component (``exposure, silo, complementarity,
+        fit``, and ``measure``: ``"coverage"`` or ``"closeness"``).
     constraints
         Hard constraints (default: opt-in people, capacity from ``people.capacity``).
     seed
@@ -234,6 +237,9 @@ def recommend_pairs(
         only), ties not started yet are ignored, approvals after it are not yet commitments.
         None: the graph's snapshot date if it has one, else every tie is current. Computation
         never reads the clock: the CLI passes today.
+    horizon
+        Exposure as coverage: a non-leader is covered with a leader within this many hops
+        (default 2); the exposure objective raises the least-covered groups first.
 
     Raises
     ------
@@ -266,6 +272,7 @@ def recommend_pairs(
         compare_optimum=compare_optimum,
         min_group=min_group,
         as_of=as_of,
+        horizon=horizon,
     )
 
 
@@ -283,6 +290,7 @@ def recommend_sponsorships(
     compare_optimum: bool = False,
     min_group: int = MIN_GROUP_FLOOR,
     as_of: str | pd.Timestamp | None = None,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     """Propose up to ``count`` sponsorships, leader ``a`` -> protégé ``b``.
 
@@ -315,6 +323,7 @@ def recommend_sponsorships(
         compare_optimum=compare_optimum,
         min_group=min_group,
         as_of=as_of,
+        horizon=horizon,
     )
 
 
@@ -333,6 +342,7 @@ def _recommend(
     compare_optimum: bool,
     min_group: int,
     as_of: str | pd.Timestamp | None,
+    horizon: int = DEFAULT_HORIZON,
 ) -> Recommendation:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ParameterError(f"count must be a whole number >= 0, got {count!r}")
@@ -343,13 +353,14 @@ def _recommend(
     current = state.current
     rules = compile_rules(graph, constraints, kind=kind, state=state)
     commitments, misfits = _misfits(state, rules, kind)
-    gains = Gains(current, rules, weights, group_by=group_by, layers=layers)
+    horizon = check_horizon(horizon)
+    gains = Gains(current, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
     hops_now = gains.distance.distance.copy()
     for u, v, _ in state.pending:
         gains.apply(u, v)
     capacity_left = rules.capacity.copy()
     start_state = (
-        Gains(current, rules, weights, group_by=group_by, layers=layers)
+        Gains(current, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
         if compare_optimum
         else None
     )
@@ -367,6 +378,8 @@ def _recommend(
         "count": count,
         "objective": objective if isinstance(objective, str) else "custom",
         "weights": weights.to_dict(),
+        "exposure_measure": weights.measure,
+        "horizon": horizon,
         "constraints": constraints.to_dict(),
         "seed": seed,
         "group_by": group_by,

@@ -4,9 +4,14 @@
 - ``similarity``: the most similar valid pairs (same department, same location, close level), as
   mentoring platforms match;
 - ``senior_junior``: within each function (department), the most senior with the most junior
-  valid partner, as traditional mentoring does.
+  valid partner, as traditional mentoring does;
+- ``targeted``: a simple rule aimed at the exposure gap: take the least-covered group (the share
+  of its non-leaders with a leader within ``horizon`` hops, groups of at least 5 non-leaders),
+  pair one of its uncovered people, or an eligible neighbour of theirs when they are not
+  eligible, with a random eligible person next to a leader (a leader or one hop away); update
+  the distances and repeat.
 
-All three obey the same hard constraints and capacities as the recommender.
+All four obey the same hard constraints and capacities as the recommender.
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ import pandas as pd
 from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend._constraints import PAIR, Constraints, Rules, compile_rules, pair_keys
-from orgbridge.recommend._gains import Gains
+from orgbridge.recommend._coverage import DEFAULT_HORIZON, check_horizon
+from orgbridge.recommend._gains import Gains, group_codes
 from orgbridge.recommend._objective import COMPONENTS, Weights, weights_for
+from orgbridge.recommend._state import DistanceState
 
 __all__ = ["BASELINES", "baseline_pairs", "score_proposals"]
 
-BASELINES = ("random", "similarity", "senior_junior")
+BASELINES = ("random", "similarity", "senior_junior", "targeted")
+#: Smallest group (non-leaders) the targeted rule aims at, as the equity figures count it.
+TARGET_MIN_GROUP = 5
 
 
 def baseline_pairs(
@@ -35,8 +44,13 @@ def baseline_pairs(
     constraints: Constraints | None = None,
     seed: int = 0,
     function_by: str = "department",
+    group_by: str = "department",
+    layers: str | list[str] | tuple[str, ...] | None = None,
+    horizon: int = DEFAULT_HORIZON,
 ) -> pd.DataFrame:
     """Up to ``count`` valid pairs chosen by a baseline ``method`` (columns ``a, b, kind``).
+
+    ``group_by``, ``layers`` and ``horizon`` are read by the ``targeted`` rule only.
 
     Raises
     ------
@@ -56,17 +70,22 @@ def baseline_pairs(
     rules = compile_rules(graph, constraints or Constraints(), kind=PAIR)
     rng = np.random.default_rng(seed)
     people = np.flatnonzero(rules.side_a & (rules.capacity > 0))
-    if method == "random":
-        a, b = _random_candidates(rules, people, count, rng)
-        order = rng.permutation(a.size)
-    else:
-        a, b, score = (
-            _similar_candidates(graph, rules, people, rng)
-            if method == "similarity"
-            else _senior_junior_candidates(graph, rules, people, function_by, rng)
+    if method == "targeted":
+        chosen = _targeted(
+            graph, rules, group_by=group_by, layers=layers, horizon=horizon, count=count, rng=rng
         )
-        order = np.lexsort((rng.random(a.size), -score))
-    chosen = _take(a[order], b[order], rules.capacity.copy(), count)
+    else:
+        if method == "random":
+            a, b = _random_candidates(rules, people, count, rng)
+            order = rng.permutation(a.size)
+        else:
+            a, b, score = (
+                _similar_candidates(graph, rules, people, rng)
+                if method == "similarity"
+                else _senior_junior_candidates(graph, rules, people, function_by, rng)
+            )
+            order = np.lexsort((rng.random(a.size), -score))
+        chosen = _take(a[order], b[order], rules.capacity.copy(), count)
     ids = graph.ids
     return pd.DataFrame(
         {
@@ -75,6 +94,74 @@ def baseline_pairs(
             "kind": PAIR,
         }
     )
+
+
+def _targeted(
+    graph: OrgGraph,
+    rules: Rules,
+    *,
+    group_by: str,
+    layers: str | list[str] | tuple[str, ...] | None,
+    horizon: int,
+    count: int,
+    rng: np.random.Generator,
+) -> list[tuple[int, int]]:
+    k = check_horizon(horizon)
+    group, _ = group_codes(graph, group_by)
+    adjacency = graph.adjacency(layers)
+    leaders = graph.leader_mask()
+    state = DistanceState(adjacency, leaders, np.ones(graph.n_people))
+    capacity = rules.capacity.copy()
+    members = ~leaders
+    size = np.bincount(group[members], minlength=int(group.max()) + 1 if group.size else 0)
+    exhausted = size < TARGET_MIN_GROUP
+    chosen: list[tuple[int, int]] = []
+    while len(chosen) < count and not exhausted.all():
+        d = state.distance
+        covered = np.bincount(group[members & (d <= k)], minlength=size.size)
+        share = np.where(exhausted, np.inf, covered / np.maximum(size, 1))
+        worst = int(np.argmin(share))
+        pair = _targeted_pair(rules, adjacency, capacity, d, group == worst, leaders, k, rng)
+        if pair is None:
+            exhausted[worst] = True
+            continue
+        u, v = pair
+        state.add(u, v)
+        capacity[u] -= 1
+        capacity[v] -= 1
+        chosen.append((u, v))
+    return chosen
+
+
+def _targeted_pair(
+    rules: Rules,
+    adjacency: Any,
+    capacity: np.ndarray,
+    d: np.ndarray,
+    in_group: np.ndarray,
+    leaders: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+) -> tuple[int, int] | None:
+    """One pair for the worst group's uncovered people, or None when none can be helped."""
+    open_ = rules.side_a & (capacity > 0)
+    near = np.flatnonzero(open_ & (d <= 1))
+    if near.size == 0:
+        return None
+    far = np.flatnonzero(in_group & ~leaders & (d > k))
+    for x in far[rng.permutation(far.size)].tolist():
+        candidates = [x] if open_[x] else []
+        neighbours = adjacency.indices[adjacency.indptr[x] : adjacency.indptr[x + 1]]
+        candidates += rng.permutation(neighbours[open_[neighbours]]).tolist()
+        for mentee in candidates:
+            partners = near[rng.permutation(near.size)]
+            if mentee != x:
+                # x is one hop past its neighbour: a leader partner covers x at horizon 2
+                partners = partners[np.argsort(d[partners], kind="stable")]
+            ok = partners[rules.valid(partners, np.full(partners.size, mentee))]
+            if ok.size:
+                return int(ok[0]), int(mentee)
+    return None
 
 
 def _take(a: np.ndarray, b: np.ndarray, capacity: np.ndarray, count: int) -> list[tuple[int, int]]:
@@ -171,6 +258,7 @@ def score_proposals(
     constraints: Constraints | None = None,
     group_by: str = "department",
     layers: str | list[str] | tuple[str, ...] | None = None,
+    horizon: int = DEFAULT_HORIZON,
 ) -> dict[str, float]:
     """Total objective gain of a proposal set, by component (ties added in the given order).
 
@@ -182,7 +270,7 @@ def score_proposals(
     """
     weights = weights_for(objective)
     rules = compile_rules(graph, constraints or Constraints(), kind=PAIR)
-    gains = Gains(graph, rules, weights, group_by=group_by, layers=layers)
+    gains = Gains(graph, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
     totals = dict.fromkeys(("score", *COMPONENTS), 0.0)
     if len(proposals) == 0:
         return totals

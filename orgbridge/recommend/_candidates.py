@@ -3,15 +3,20 @@
 Small cohorts (at most ``exhaustive_limit`` possible pairs) use every valid pair. Larger ones
 draw candidates from three sources, then filter them through the hard constraints:
 
-- **exposure**: people far from leadership, the neediest first (largest possible weighted gain
-  ``weight * (1 - f(d))``), each joined with a sample of people at most one hop from a leader;
+- **exposure**: a tie from a person at distance ``j`` covers the partner's uncovered people out
+  to ``k - j - 1`` hops (``k`` the horizon). So the people whose own uncovered neighbourhood
+  weighs most (need-weighted: central people in far regions of the least-covered groups,
+  :meth:`Gains.reach`) are joined with leaders (sponsors, or leaders in the cohort), and the
+  uncovered people themselves with people within ``k - 1`` hops of a leader. The neediest are
+  taken overall and within every group, so the search can move on when a group catches up;
 - **silo**: the group pairs with the fewest ties today, each joined through a few of their
   neediest members;
 - **random** valid pairs, so complementarity and fit have a chance too.
 
-Each candidate gets a cheap estimate (its exact additive and silo parts plus the exposure gain of
-its farther endpoint alone); only each person's best ``per_person`` candidates by that estimate
-are kept. The search then scores the survivors exactly.
+Each candidate gets a cheap estimate (its exact additive and silo parts plus the linearised
+coverage gain of the neighbourhood it can reach, exact for a leader tie at ``k = 2``); only each
+person's best ``per_person`` candidates by that estimate are kept. The search then scores the
+survivors exactly.
 """
 
 from __future__ import annotations
@@ -25,16 +30,40 @@ from orgbridge.recommend._state import exposure_value
 __all__ = ["candidate_pairs", "cheap_estimate"]
 
 
-def cheap_estimate(gains: Gains, a: np.ndarray, b: np.ndarray, additive: np.ndarray) -> np.ndarray:
-    """Additive + silo parts exactly, plus the exposure gain of the farther endpoint alone."""
+def _closeness_estimate(gains: Gains, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = gains.distance.distance
     da, db = d[a], d[b]
     far = np.where(da > db, a, b)
     near_d = np.minimum(da, db)
     far_d = np.maximum(da, db)
     endpoint = exposure_value(np.minimum(far_d, near_d + 1)) - exposure_value(far_d)
-    endpoint = np.where(far_d - near_d >= 2, endpoint, 0.0) * gains.distance.weight[far]
-    return np.asarray(additive + gains.silo(a, b) + gains.weights.exposure * endpoint)
+    return np.asarray(np.where(far_d - near_d >= 2, endpoint, 0.0) * gains.distance.weight[far])
+
+
+def _coverage_estimate(gains: Gains, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = gains.distance.distance
+    k = gains.horizon
+    own, reach = gains.reach()
+    best = np.zeros(a.size)
+    for near, far in ((a, b), (b, a)):
+        j = d[near]
+        r = k - j - 1
+        useful = (d[far] > j + 1) & (r >= 0)
+        value = np.where(r >= 1, reach[far], own[far])
+        best = np.maximum(best, np.where(useful, value, 0.0))
+    return best
+
+
+def cheap_estimate(gains: Gains, a: np.ndarray, b: np.ndarray, additive: np.ndarray) -> np.ndarray:
+    """Additive + silo parts exactly, plus an estimate of the exposure gain.
+
+    Coverage: the need-weighted uncovered people the tie can reach from its farther end
+    (exact for a tie from a leader at horizon 2). Closeness: the farther endpoint's own gain.
+    """
+    exposure = (
+        _closeness_estimate(gains, a, b) if gains.closeness else _coverage_estimate(gains, a, b)
+    )
+    return np.asarray(additive + gains.silo(a, b) + gains.weights.exposure * exposure)
 
 
 def candidate_pairs(
@@ -120,27 +149,40 @@ def _generate(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     d = gains.distance.distance
-    weight = gains.distance.weight
-    need = weight * (1.0 - exposure_value(d))
+    own, reach = gains.reach()
     tiebreak = rng.random(len(d))
+    group = gains.group
     parts_a: list[np.ndarray] = []
     parts_b: list[np.ndarray] = []
+    top = max(3 * count, 300)
+    sample = 12
 
-    # exposure: neediest people on side b, each with a sample of close people on side a
-    needy = side_b[need[side_b] > 0]
-    needy = needy[np.lexsort((tiebreak[needy], -need[needy]))][: max(3 * count, 300)]
-    close = side_a[d[side_a] <= max(1, int(d[side_a].min()))]
-    if close.size < 50:
-        close = side_a[np.argsort(d[side_a], kind="stable")][: max(4 * count, 50)]
-    if needy.size and close.size:
-        sample = 12
-        parts_a.append(close[rng.integers(0, close.size, size=needy.size * sample)])
-        parts_b.append(np.repeat(needy, sample))
+    def join(needy: np.ndarray, partners: np.ndarray) -> None:
+        if needy.size == 0 or partners.size == 0:
+            return
+        if partners.size <= sample:
+            parts_a.append(np.tile(partners, needy.size))
+            parts_b.append(np.repeat(needy, partners.size))
+        else:
+            parts_a.append(partners[rng.integers(0, partners.size, size=needy.size * sample)])
+            parts_b.append(np.repeat(needy, sample))
+
+    if gains.closeness:
+        close = side_a[d[side_a] <= max(1, int(d[side_a].min()))]
+        if close.size < 50:
+            close = side_a[np.argsort(d[side_a], kind="stable")][: max(4 * count, 50)]
+        join(_neediest(side_b, own, tiebreak, group, top), close)
+    else:
+        # a tie from a leader reaches k - 1 hops past the partner: the partners whose reachable
+        # uncovered people weigh most; a tie from distance 1..k-1 covers fewer, the partner first
+        k = gains.horizon
+        join(_neediest(side_b, reach, tiebreak, group, top), side_a[d[side_a] == 0])
+        closer = side_a[(d[side_a] >= 1) & (d[side_a] <= k - 1)]
+        join(_neediest(side_b, own, tiebreak, group, top), closer)
 
     # silo: the group pairs with the fewest ties, through their neediest members
-    group = gains.group
-    members_a = _members_by_group(side_a, group, need, tiebreak)
-    members_b = _members_by_group(side_b, group, need, tiebreak)
+    members_a = _members_by_group(side_a, group, reach, tiebreak)
+    members_b = _members_by_group(side_b, group, reach, tiebreak)
     ga = np.array(sorted(members_a), dtype=np.int64)
     gb = np.array(sorted(members_b), dtype=np.int64)
     if ga.size * gb.size <= 250_000:
@@ -168,6 +210,27 @@ def _generate(
     parts_a.append(side_a[rng.integers(0, side_a.size, size=n_random)])
     parts_b.append(side_b[rng.integers(0, side_b.size, size=n_random)])
     return np.concatenate(parts_a), np.concatenate(parts_b)
+
+
+def _neediest(
+    people: np.ndarray, need: np.ndarray, tiebreak: np.ndarray, group: np.ndarray, top: int
+) -> np.ndarray:
+    """The ``top`` neediest overall, plus the neediest of every group (so no group is starved)."""
+    people = people[need[people] > 0]
+    if people.size == 0:
+        return people
+    order = people[np.lexsort((tiebreak[people], -need[people]))]
+    groups = group[order]
+    n_groups = int(np.unique(groups).size)
+    per_group = max(top // max(n_groups, 1), 10)
+    rank = np.zeros(order.size, dtype=np.int64)
+    by_group = np.lexsort((np.arange(order.size), groups))
+    sorted_groups = groups[by_group]
+    starts = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(order.size), 0))
+    rank[by_group] = np.arange(order.size) - first
+    keep = (np.arange(order.size) < top) | (rank < per_group)
+    return order[keep]
 
 
 def _members_by_group(

@@ -6,9 +6,10 @@
   programme ``max sum w_i x_i + sum g_{AB,k} y_{AB,k}`` subject to ``sum_k y_{AB,k} = sum_{i in AB}
   x_i``, capacities and ``sum x <= N`` is exact (falling increments fill in order). Solved with
   ``scipy.optimize.milp``; fine for cohorts up to about 40 people.
-- :func:`brute_force_optimum`: the exposure part is not modular (nor submodular), so for the full
-  objective tiny cohorts enumerate every set of N valid pairs, scoring each set exactly from an
-  all-pairs hop matrix (distances after adding a set relax through its new ties).
+- :func:`brute_force_optimum`: the exposure part (coverage or closeness) is not modular (nor
+  submodular), so for the full objective tiny cohorts enumerate every set of N valid pairs,
+  scoring each set exactly from an all-pairs hop matrix (distances after adding a set relax
+  through its new ties).
 """
 
 from __future__ import annotations
@@ -84,9 +85,20 @@ class _SetScorer:
             du, dv = de[:, k : k + 1], de[:, size + k : size + k + 1]
             d = np.minimum(d, du + 1 + self._rows(b[:, k]))
             d = np.minimum(d, dv + 1 + self._rows(a[:, k]))
+        if not self.gains.closeness:
+            return self._coverage_gain(d)
         finite = np.isfinite(d)
         after = np.where(finite, 1.0 / np.maximum(np.where(finite, d, 1.0), 1.0), 0.0)
         return np.asarray((after - self.base) @ self.weight)
+
+    def _coverage_gain(self, d: np.ndarray) -> np.ndarray:
+        """Coverage gain of distances ``d`` (rows: sets) against the current state."""
+        coverage = self.gains.coverage
+        k = coverage.horizon
+        newly = (np.atleast_2d(d) <= k) & (self.d > k) & coverage.counted
+        onehot = np.zeros((self.d.size, coverage.size.size))
+        onehot[np.arange(self.d.size), coverage.group] = 1.0
+        return coverage.gain_of_counts(newly.astype(np.float64) @ onehot)
 
     def value(self, a: np.ndarray, b: np.ndarray, *, exposure: bool = True) -> float:
         gains = self.gains
@@ -112,8 +124,11 @@ class _SetScorer:
                             d[v] + 1 + self._rows(np.array([u]))[0],
                         ),
                     )
-            finite = np.where(np.isinf(d), UNREACHABLE, d).astype(np.int64)
-            total += w.exposure * float(np.dot(self.weight, exposure_value(finite) - self.base))
+            if not gains.closeness:
+                total += w.exposure * float(self._coverage_gain(d)[0])
+            else:
+                finite = np.where(np.isinf(d), UNREACHABLE, d).astype(np.int64)
+                total += w.exposure * float(np.dot(self.weight, exposure_value(finite) - self.base))
         return total
 
 

@@ -1,8 +1,10 @@
 """Marginal gains of a new tie against the current state, and applying accepted ties.
 
-:class:`Gains` bundles the state the objective needs (hops to leaders, group tie counts,
-profiles) with the weights, so the search, the exact solvers, the baselines and the what-if
-simulation all score a tie the same way.
+:class:`Gains` bundles the state the objective needs (hops to leaders, covered people per group,
+group tie counts, profiles) with the weights, so the search, the exact solvers and the baselines
+all score a tie the same way. The exposure gain is the need-weighted coverage gain of
+:mod:`orgbridge.recommend._coverage` (default) or the former closeness gain
+(``Weights.measure == "closeness"``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import numpy as np
 
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend._constraints import Rules, codes
+from orgbridge.recommend._coverage import DEFAULT_HORIZON, NEED_EXPONENT, Coverage
 from orgbridge.recommend._objective import LOG2, Profiles, Weights, additive_components, silo_gain
-from orgbridge.recommend._state import DistanceState, GroupTies, Spread
+from orgbridge.recommend._state import DistanceState, GroupTies, Spread, exposure_value
 
 __all__ = ["Evaluation", "Gains", "group_codes"]
 
@@ -69,6 +72,10 @@ class Gains:
         Attribute defining groups for exposure weighting and silo counts.
     layers
         Layers the distances and group ties are measured over (None: informal layers).
+    horizon
+        ``k`` of the coverage measure: covered means a leader within ``k`` hops.
+    alpha
+        Need exponent of the coverage objective.
     """
 
     def __init__(
@@ -79,6 +86,8 @@ class Gains:
         *,
         group_by: str = "department",
         layers: str | list[str] | tuple[str, ...] | None = None,
+        horizon: int = DEFAULT_HORIZON,
+        alpha: float = NEED_EXPONENT,
     ) -> None:
         self.graph = graph
         self.rules = rules
@@ -89,11 +98,63 @@ class Gains:
         sizes = np.bincount(self.group, minlength=len(self.group_labels)).astype(np.float64)
         n_groups = max(int((sizes > 0).sum()), 1)
         person_weight = (n / n_groups) / np.maximum(sizes[self.group], 1.0)
-        adjacency = graph.adjacency(layers)
-        self.distance = DistanceState(adjacency, graph.leader_mask(), person_weight)
+        self.adjacency = graph.adjacency(layers)
+        leaders = graph.leader_mask()
+        self.distance = DistanceState(self.adjacency, leaders, person_weight)
+        self.coverage = Coverage(
+            self.group, leaders, self.distance.distance, horizon=horizon, alpha=alpha
+        )
+        self.closeness = weights.measure == "closeness"
         src, dst, _ = graph.edge_arrays(layers)
         self.ties = GroupTies(self.group, src, dst)
         self.profiles = Profiles.of(graph)
+        # cached coverage gains: valid while no one in the tie's BFS region (or its two ends)
+        # has changed distance or gained a tie since (see exposure())
+        self._epoch = 0
+        self._changed = np.zeros(n, dtype=np.int64)
+        self._cache: dict[tuple[int, int], tuple[int, np.ndarray, list[tuple[int, int]]]] = {}
+
+    @property
+    def horizon(self) -> int:
+        """``k`` of the coverage measure."""
+        return self.coverage.horizon
+
+    def exposure(self, u: int, v: int) -> float:
+        """Exposure gain of the tie ``u - v`` in units (coverage or closeness).
+
+        The people a tie newly covers depend only on the distances of its two ends and of the
+        people its pruned BFS enters, and on their ties: distances only fall, so anyone the BFS
+        did not enter stays out. While none of those has changed since the last evaluation,
+        the cached people are reused and only their groups' current weights are applied (the
+        lazy greedy re-evaluates the same candidates many times).
+        """
+        if self.closeness:
+            return self.distance.gain(u, v)
+        key = (u, v)
+        hit = self._cache.get(key)
+        if hit is not None:
+            epoch, region, counts = hit
+            if epoch == self._epoch or int(self._changed[region].max()) <= epoch:
+                return self.coverage.gain_of_group_counts(counts)
+        spread = self.distance.spread(u, v, limit=self.coverage.horizon)
+        counts = self.coverage.group_counts(self.coverage.newly_covered(spread))
+        region = np.concatenate([spread.people, np.array([u, v], dtype=np.int64)])
+        self._cache[key] = (self._epoch, region, counts)
+        return self.coverage.gain_of_group_counts(counts)
+
+    def reach(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per person, the need-weighted exposure a tie could bring them now: ``(own, reach)``.
+
+        Coverage: ``own[x]`` is x's marginal weight when x is uncovered (0 otherwise) and
+        ``reach[x]`` adds that of x's uncovered neighbours, which is exactly the linearised gain
+        of a tie from a leader to x at horizon 2. Closeness: both are ``weight * (1 - f(d))``.
+        """
+        d = self.distance.distance
+        if self.closeness:
+            need = self.distance.weight * (1.0 - exposure_value(d))
+            return need, need
+        own = self.coverage.person_weight() * (d > self.horizon)
+        return own, np.asarray(own + self.adjacency @ own)
 
     def additive(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Weighted complementarity plus fit of each pair (state-independent)."""
@@ -114,7 +175,7 @@ class Gains:
                 t = self.ties.count_one(ga, gb)
                 value += self.weights.silo * (math.log1p(t + 1) - math.log1p(t)) / LOG2
         if self.weights.exposure:
-            value += self.weights.exposure * self.distance.gain(u, v)
+            value += self.weights.exposure * self.exposure(u, v)
         return float(value)
 
     def evaluate(self, u: int, v: int) -> Evaluation:
@@ -125,7 +186,7 @@ class Gains:
         t = int(self.ties.count(np.array([ga]), np.array([gb]))[0])
         silo = float(silo_gain(np.array([t]), np.array([ga == gb]))[0])
         spread = self.distance.spread(u, v)
-        exposure = self.distance.value(spread)
+        exposure = self.distance.value(spread) if self.closeness else self.coverage.gain(spread)
         w = self.weights
         breakdown = {
             "exposure": w.exposure * exposure,
@@ -138,6 +199,7 @@ class Gains:
             "silo_units": silo,
             "complementarity_units": float(comp[0]),
             "fit_units": float(fit[0]),
+            "newly_covered": float(self.coverage.newly_covered(spread).size),
         }
         return Evaluation(
             score=float(sum(breakdown.values())),
@@ -149,6 +211,10 @@ class Gains:
         )
 
     def apply(self, u: int, v: int) -> None:
-        """Add the tie ``u - v`` to the state (distances and group ties)."""
-        self.distance.add(u, v)
+        """Add the tie ``u - v`` to the state (distances, coverage and group ties)."""
+        spread = self.distance.add(u, v)
+        self.coverage.add(spread)
+        self._epoch += 1
+        self._changed[spread.people] = self._epoch
+        self._changed[[u, v]] = self._epoch
         self.ties.add(int(self.group[u]), int(self.group[v]))

@@ -2,10 +2,15 @@
 
 Every component is brought to comparable units before weighting:
 
-- **exposure**: the exposure gain ``sum_g (1/|g|) sum_{x in g} (f(d'(x)) - f(d(x)))`` multiplied
-  by the mean group size ``n/G``. One unit is one person of an average-sized group going from no
-  access to one hop of a leader; a person of a small group is worth more than one of a large group,
-  so every group counts equally.
+- **exposure** (``measure="coverage"``, the default): the gain of the need-weighted coverage
+  objective ``E = sum_g n_g U(C_g)``, ``U(C) = -(1 - C)^(1+alpha) / (1+alpha)``, where ``C_g`` is
+  the share of group g's non-leaders with a leader within ``horizon`` hops (see
+  :mod:`orgbridge.recommend._coverage`). One unit is one newly covered person of a group covered
+  like the organisation; a person of a less-covered group is worth more.
+- **exposure** (``measure="closeness"``, the ``"closeness"`` preset, kept as an option): the
+  former ``sum_g (1/|g|) sum_{x in g} (f(d'(x)) - f(d(x)))``, ``f(d) = 1/d``, times the mean group
+  size ``n/G``. It weighs people by how small their group is, not how little it is exposed, and
+  pays for moving someone from 2 hops to 1: not the default.
 - **silo**: ``(log(1 + t + 1) - log(1 + t)) / log 2`` for a pair joining two groups that share ``t``
   ties (0 within a group). One unit is the first tie between two groups; the tenth is worth 0.13.
 - **complementarity**: the share of {different department, level gap inside the allowed band
@@ -27,9 +32,19 @@ from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend._constraints import Rules, codes
 
-__all__ = ["COMPONENTS", "PRESETS", "Weights", "additive_components", "silo_gain", "weights_for"]
+__all__ = [
+    "COMPONENTS",
+    "MEASURES",
+    "PRESETS",
+    "Weights",
+    "additive_components",
+    "silo_gain",
+    "weights_for",
+]
 
 COMPONENTS = ("exposure", "silo", "complementarity", "fit")
+#: How the exposure component measures access to leadership.
+MEASURES = ("coverage", "closeness")
 
 LOG2 = math.log(2.0)
 
@@ -38,18 +53,29 @@ LOG2 = math.log(2.0)
 class Weights:
     """Weights of the objective's components (each component is already in comparable units).
 
+    ``measure`` says how the exposure component is measured: ``"coverage"`` (default: the
+    need-weighted share of each group with a leader within the horizon) or ``"closeness"``
+    (the former ``1/d`` term, kept as an option).
+
     Example
     -------
     >>> weights_for("silo").silo
     1.0
+    >>> weights_for("closeness").measure
+    'closeness'
     """
 
     exposure: float = 1.0
     silo: float = 1.0
     complementarity: float = 0.5
     fit: float = 0.5
+    measure: str = "coverage"
 
     def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ParameterError(
+                f"exposure measure must be one of {MEASURES}, got {self.measure!r}"
+            )
         for name in COMPONENTS:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
@@ -64,6 +90,7 @@ PRESETS: dict[str, Weights] = {
     "balanced": Weights(exposure=1.0, silo=1.0, complementarity=0.5, fit=0.5),
     "exposure": Weights(exposure=1.0, silo=0.2, complementarity=0.2, fit=0.2),
     "silo": Weights(exposure=0.2, silo=1.0, complementarity=0.2, fit=0.2),
+    "closeness": Weights(exposure=1.0, silo=0.2, complementarity=0.2, fit=0.2, measure="closeness"),
 }
 
 
@@ -84,10 +111,11 @@ def weights_for(objective: str | Weights | dict[str, Any]) -> Weights:
                 f"got {objective!r}"
             )
         return PRESETS[objective]
-    unknown = set(objective) - set(COMPONENTS)
+    unknown = set(objective) - {*COMPONENTS, "measure"}
     if unknown:
         raise ParameterError(f"unknown objective component(s) {sorted(unknown)}; use {COMPONENTS}")
-    return Weights(**{k: float(v) for k, v in objective.items()})
+    values = {k: float(v) for k, v in objective.items() if k != "measure"}
+    return Weights(**values, measure=str(objective.get("measure", "coverage")))
 
 
 def silo_gain(ties_today: np.ndarray, same_group: np.ndarray) -> np.ndarray:

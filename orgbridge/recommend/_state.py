@@ -5,9 +5,12 @@ new shortest path uses the new tie: if ``|d(u) - d(v)| <= 1`` nobody changes; ot
 starts at the farther end with its new value and enters a person only when that lowers their
 distance, so it costs the number of people who gain, not the size of the organisation.
 
-Exposure of a person is ``f(d) = 1/d`` for ``d >= 1``, 0 when no leader is reachable, and 1 for
-a leader (``d = 0``: a leader has full access to leadership, the same as one hop; leaders'
-distances never change, so this choice only affects reported levels, never a gain).
+The default exposure objective reads these distances as coverage (a leader within ``k`` hops,
+:mod:`orgbridge.recommend._coverage`); ``spread(..., limit=k)`` stops the BFS at depth ``k`` for
+it. The optional closeness objective uses ``f(d) = 1/d`` for ``d >= 1``, 0 when no leader is
+reachable, and 1 for a leader (``d = 0``: a leader has full access to leadership, the same as one
+hop; leaders' distances never change, so this choice only affects reported levels, never a
+gain); ``DistanceState.gain`` and ``value`` compute it.
 """
 
 from __future__ import annotations
@@ -162,9 +165,13 @@ class DistanceState:
             found = np.concatenate([found, np.asarray(more, dtype=np.int64)])
         return found
 
-    def spread(self, u: int, v: int) -> Spread:
-        """Who would move closer if the tie ``u - v`` were added (the state is unchanged)."""
-        return self._run(u, v, commit=False)
+    def spread(self, u: int, v: int, *, limit: int | None = None) -> Spread:
+        """Who would move closer if the tie ``u - v`` were added (the state is unchanged).
+
+        With ``limit``, only the people whose new distance is at most ``limit`` (the BFS stops
+        there: what a coverage gain within ``limit`` hops needs, at a fraction of the cost).
+        """
+        return self._run(u, v, commit=False, limit=limit)
 
     def gain(self, u: int, v: int) -> float:
         """Exact exposure gain ``sum_x weight[x] (f(d'(x)) - f(d(x)))`` of adding ``u - v``."""
@@ -185,18 +192,21 @@ class DistanceState:
             self._has_extra[x] = True
         return s
 
-    def _run(self, u: int, v: int, *, commit: bool) -> Spread:
+    def _run(self, u: int, v: int, *, commit: bool, limit: int | None = None) -> Spread:
         d = self.distance
         du, dv = int(d[u]), int(d[v])
         if abs(du - dv) <= 1:
             return _NO_SPREAD
         start, value = (v, du + 1) if du < dv else (u, dv + 1)
+        stop = UNREACHABLE if limit is None or commit else limit
+        if value > stop:
+            return _NO_SPREAD
         scratch = self._scratch
         scratch[start] = value
         touched = [np.array([start], dtype=np.int64)]
         frontier = touched[0]
         level = value
-        while True:
+        while level < stop:
             level += 1
             nxt = self._neighbours(frontier)
             nxt = nxt[scratch[nxt] > level]
