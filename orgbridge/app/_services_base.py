@@ -522,13 +522,14 @@ def _constraints(
     cohort: str,
     different_department: bool,
     max_level_gap: int | None,
-    decided: dict[str, list[tuple[str, str]]],
+    decided: dict[str, Any],
 ) -> Any:
-    """The recommender's hard constraints from the page's choices and the stored decisions."""
+    """The recommender's hard constraints from the page's choices and the stored decisions
+    (approvals are commitments: they use capacity, never break a run)."""
     people = graph.people
     settings: dict[str, Any] = {
         "cross_department": bool(different_department),
-        "locked": tuple(decided.get("lock", [])),
+        "commitments": tuple(decided.get("commitments", ())),
         "declined": tuple(decided.get("decline", [])),
     }
     if max_level_gap is not None:

@@ -64,7 +64,12 @@ class RecommendServices(ServicesBase):
         def work(progress: Callable[[str, int, int], None]) -> dict[str, Any]:
             run = self.recommend(user, progress=progress, **parsed)
             self.save_run(user, run)
-            return {"run_id": run["run_id"], "simulation": run.get("simulation", {})}
+            return {
+                "run_id": run["run_id"],
+                "simulation": run.get("simulation", {}),
+                "notes": run.get("notes", []),
+                "shortfall": run.get("shortfall", []),
+            }
 
         return self._job_runner().submit(owner, work)
 
@@ -160,6 +165,7 @@ class RecommendServices(ServicesBase):
             "seed": seed,
             "show_names": user.role in PERMISSIONS["names"],
             "min_group": self.min_group,
+            "as_of": _today(),
         }
         if progress is not None:
             progress("recommending", 0, 1)
@@ -184,18 +190,20 @@ class RecommendServices(ServicesBase):
             },
             "proposals": _records(proposals),
             "simulation": data.get("simulation", {}),
+            "notes": [str(n) for n in data.get("notes", [])],
+            "shortfall": [str(n) for n in data.get("shortfall", [])],
         }
         if progress is not None:
             progress("done", 1, 1)
         return run
 
-    def _decided(self, kind: str) -> dict[str, list[tuple[str, str]]]:
-        """Locked and declined pairs of this kind (latest decision per pair)."""
-        from orgbridge.recommend import locked_and_declined
+    def _decided(self, kind: str) -> dict[str, Any]:
+        """Declined pairs of this kind, and every approval (of both kinds) as a commitment."""
+        from orgbridge.recommend import commitments_from_decisions, locked_and_declined
 
-        kind = _KINDS.get(kind, kind)
-        locked, declined = locked_and_declined(self.store.decisions(), kind)
-        return {"lock": list(locked), "decline": list(declined)}
+        decisions = self.store.decisions()
+        _, declined = locked_and_declined(decisions, _KINDS.get(kind, kind))
+        return {"decline": list(declined), "commitments": commitments_from_decisions(decisions)}
 
     @requires("recommend")
     def save_run(self, user: User | None, run: dict[str, Any]) -> None:
@@ -282,8 +290,26 @@ class RecommendServices(ServicesBase):
                 raise ParameterError(
                     "only proposals of a stored run can be decided; run the recommender first"
                 )
+        from orgbridge.recommend import Commitment, check_decision, commitments_from_decisions
+
+        graph = self.graph()
+        deciding = {decision_key(a, b, kind) for a, b in pairs}
+        # commitments besides the pairs decided now; each approval in the batch then counts
+        # against the next one's capacity
+        commitments = [
+            c
+            for c in commitments_from_decisions(self.store.decisions())
+            if not (c.kind == kind and decision_key(c.a, c.b, kind) in deciding)
+        ]
+        keys = []
         for a, b in pairs:
-            first, second = decision_key(str(a), str(b), kind)
+            key = check_decision(
+                graph, a, b, kind=kind, decision=decision, as_of=_today(), commitments=commitments
+            )
+            keys.append(key)
+            if decision in ("approve", "lock"):
+                commitments.append(Commitment(key[0], key[1], kind=kind))
+        for first, second in keys:
             self.store.record_decision(
                 first, second, kind=kind, decision=decision, by=user.username
             )
@@ -344,3 +370,9 @@ class RecommendServices(ServicesBase):
 def _owner(user: User) -> str:
     """Whose job it is: the user and role (a role change makes old jobs unreadable)."""
     return f"{user.username}\x00{user.role}"
+
+
+def _today() -> pd.Timestamp:
+    """The day that decides what is current in the programme (the app reads the clock;
+    the library never does)."""
+    return pd.Timestamp.now().normalize()

@@ -112,11 +112,12 @@ def test_concurrent_pages_recommender_and_a_forked_job_give_the_answers_computed
         return run
 
     def decisions() -> None:
-        # sponsorship decisions written to the store: they change no answer above (runs and
-        # proposals of pairs); the services refuse pairs nobody proposed, so write directly
+        # sponsorship declines written to the store: they change no answer above (runs and
+        # proposals of pairs; an approval would, as a commitment using capacity); the
+        # services refuse pairs nobody proposed, so write directly
         for i in range(1, 11):
             services.store.record_decision(
-                "fin00", f"sal{i:02d}", kind="sponsorship", decision="approve", by="cora"
+                "fin00", f"sal{i:02d}", kind="sponsorship", decision="decline", by="cora"
             )
 
     def recommender_in_a_forked_child() -> None:
@@ -143,8 +144,8 @@ def test_concurrent_pages_recommender_and_a_forked_job_give_the_answers_computed
     for name in ("recommend", "proposals", "overview"):
         assert_same(child[name], expected[name], f"forked {name}")
     approved = ws.decisions()
-    assert (approved["decision"] == "approve").sum() == 10
-    assert ws.audit_log()["action"].tolist().count("decision:approve") == 10
+    assert (approved["decision"] == "decline").sum() == 10
+    assert ws.audit_log()["action"].tolist().count("decision:decline") == 10
     services.close()
 
 

@@ -253,6 +253,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.REC_POLL, "disabled", allow_duplicate=True),
         Output(ids.REC_RUN, "disabled", allow_duplicate=True),
         Output(ids.REC_CANCEL, "disabled", allow_duplicate=True),
+        Output(ids.REC_DECISION_MESSAGE, "children", allow_duplicate=True),
         Output(ids.REC_ALERT, "children"),
         Input(ids.REC_POLL, "n_intervals"),
         State(ids.REC_RESULT, "data"),
@@ -269,19 +270,21 @@ def register(app: dash.Dash, context: Context) -> None:
                 total = status.get("total") or 0
                 done = int(100 * status.get("done", 0) / total) if total else 5
                 stage = str(status.get("stage", ""))
-                return (no_update,) * 3 + (done, stage, False, True, False, None)
+                return (no_update,) * 3 + (done, stage, False, True, False, no_update, None)
             if state == "done":
                 result = status["result"]
                 rows = figures.proposal_rows(services.proposals(user, result["run_id"]))
                 figure = figures.before_after_figure(result.get("simulation") or {})
-                return (rows, _grid_columns(rows), figure, 100, "done", *stop, None)
+                lines = [*result.get("shortfall", []), *result.get("notes", [])]
+                notes = html.Ul([html.Li(str(line)) for line in lines]) if lines else None
+                return (rows, _grid_columns(rows), figure, 100, "done", *stop, notes, None)
             message = {
                 "cancelled": "the run was cancelled",
                 "failed": status.get("error", "the run failed"),
             }.get(state, "no such run (it may have finished long ago): run it again")
             raise OrgbridgeError(str(message))
         except OrgbridgeError as error:
-            return (no_update,) * 3 + (0, "", *stop, alert(error))
+            return (no_update,) * 3 + (0, "", *stop, no_update, alert(error))
 
     @app.callback(
         Output(ids.REC_CANCEL, "disabled", allow_duplicate=True),
