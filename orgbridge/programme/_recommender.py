@@ -46,6 +46,7 @@ def statuses_as_of(state: ProgrammeState, as_of: str | pd.Timestamp) -> pd.DataF
     last = events.drop_duplicates("match_id", keep="last").set_index("match_id")["to_status"]
     out = state.matches.loc[state.matches["match_id"].isin(last.index)].copy()
     out["status"] = out["match_id"].map(last).astype("string")
+    out["reason"] = out["reason"].where(out["status"] == ENDED_EARLY)
     return out.reset_index(drop=True)
 
 
