@@ -133,7 +133,10 @@ def stalled_pairs(
     out = out.loc[(weeks > stall_weeks).to_numpy()]
     columns = ["match_id", "cycle_id", "a", "b", "kind", "active_from", "last_meeting"]
     out = out[[*columns, "weeks_since"]]
-    return out.sort_values(["weeks_since", "match_id"], ascending=[False, True], ignore_index=True)
+    ordered: pd.DataFrame = out.sort_values(
+        ["weeks_since", "match_id"], ascending=[False, True], ignore_index=True
+    )
+    return ordered
 
 
 def health(

@@ -15,8 +15,10 @@ and never reads the clock.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from orgbridge.errors import ParameterError
@@ -38,7 +40,15 @@ from orgbridge.programme._model import (
 )
 from orgbridge.programme._recommender import commitments, past_partners
 
-__all__ = ["ALLOWED", "close_cycle", "propose", "start_cycle", "transition", "undo"]
+__all__ = [
+    "ALLOWED",
+    "close_cycle",
+    "propose",
+    "propose_many",
+    "start_cycle",
+    "transition",
+    "undo",
+]
 
 #: Every legal move: status -> the statuses it may go to.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -84,39 +94,94 @@ def propose(
     >>> s.matches[["match_id", "a", "b", "status"]].values.tolist()
     [['C1:P1:P2', 'P1', 'P2', 'proposed']]
     """
+    pairs = pd.DataFrame({"a": [a], "b": [b], "explanation": [explanation]})
+    return propose_many(
+        state,
+        pairs,
+        programme_id=programme_id,
+        by=by,
+        at=at,
+        cycle_id=cycle_id,
+        allow_repeat=allow_repeat,
+    )
 
+
+def propose_many(
+    state: ProgrammeState,
+    pairs: pd.DataFrame,
+    *,
+    programme_id: str,
+    by: str,
+    at: str | pd.Timestamp,
+    cycle_id: str | None = None,
+    allow_repeat: bool = False,
+) -> ProgrammeState:
+    """Propose many matches at once (e.g. a recommender run), all or none: see :func:`propose`.
+
+    Parameters
+    ----------
+    pairs
+        Columns ``a, b`` (person ids; for a sponsorship ``a`` is the sponsor) and optional
+        ``explanation``.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`propose`, for any row; nothing is added then.
+    """
     kind = PROGRAMME_KINDS[str(state.programme(programme_id)["kind"])]
     when = timestamp(at)
     cycle = cycle_id if cycle_id is not None else next_cycle(state, programme_id, when)
     if str(state.cycle(cycle)["programme_id"]) != programme_id:
         raise ParameterError(f"cycle {cycle!r} belongs to another programme")
-    a, b = str(a), str(b)
-    if a == b:
-        raise ParameterError(f"a match needs two different people, got {a!r} twice")
-    if kind == "pair" and b < a:
-        a, b = b, a
-    match_id = match_id_of(cycle, a, b)
-    if (state.matches["match_id"] == match_id).any():
-        raise ParameterError(f"{a} and {b} are already a match in cycle {cycle!r}")
-    if not allow_repeat and (min(a, b), max(a, b)) in past_partners(state.matches):
-        raise ParameterError(f"{a} and {b} were partners before; rotation pairs new partners")
-    row = pd.DataFrame(
+    if not {"a", "b"} <= set(pairs.columns):
+        raise ParameterError("proposals need the columns a and b")
+    a = pairs["a"].astype(str).to_numpy()
+    b = pairs["b"].astype(str).to_numpy()
+    same = a == b
+    if same.any():
+        raise ParameterError(f"a match needs two different people, got {a[same][0]!r} twice")
+    if kind == "pair":
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    ids = [match_id_of(cycle, x, y) for x, y in zip(a, b, strict=True)]
+    taken = set(state.matches["match_id"].astype(str))
+    repeated = [m for m in ids if m in taken] or [m for m, n in Counter(ids).items() if n > 1]
+    if repeated:
+        raise ParameterError(f"{repeated[0]} is already a match in cycle {cycle!r}")
+    if not allow_repeat:
+        before = past_partners(state.matches)
+        for x, y in zip(a, b, strict=True):
+            if (min(x, y), max(x, y)) in before:
+                raise ParameterError(
+                    f"{x} and {y} were partners before; rotation pairs new partners"
+                )
+    explanation = (
+        pairs["explanation"].astype("string").to_numpy()
+        if "explanation" in pairs.columns
+        else [None] * len(ids)
+    )
+    rows = pd.DataFrame(
         {
-            "match_id": [match_id],
-            "programme_id": [programme_id],
-            "cycle_id": [cycle],
-            "a": [a],
-            "b": [b],
-            "kind": [kind],
-            "status": [PROPOSED],
-            "reason": [None],
-            "explanation": [explanation],
-            "changed_by": [by],
-            "changed_at": [when],
+            "match_id": ids,
+            "programme_id": programme_id,
+            "cycle_id": cycle,
+            "a": a,
+            "b": b,
+            "kind": kind,
+            "status": PROPOSED,
+            "reason": None,
+            "explanation": explanation,
+            "changed_by": by,
+            "changed_at": when,
         }
     )
-    matches = conform("matches", pd.concat([state.matches, row], ignore_index=True))
-    history = append_history(state.history, [match_id], "propose", [None], PROPOSED, by, when, None)
+    if not len(rows):
+        return state
+    joined = rows if state.matches.empty else pd.concat([state.matches, rows], ignore_index=True)
+    matches = conform("matches", joined)
+    history = append_history(
+        state.history, ids, "propose", [None] * len(ids), PROPOSED, by, when, None
+    )
     return ProgrammeState(state.programmes, state.cycles, matches, history)
 
 
