@@ -264,8 +264,9 @@ def undo(
 ) -> ProgrammeState:
     """Undo the last decision of ``by`` (or their last one on ``match_id``) as an ``undo`` event.
 
-    Only a decision that is still its match's latest change can be undone, and only by the
-    user who made it; an undo is not itself undone (decide again instead).
+    One level: the user's latest action must be a decision (not an undo) that is still its
+    match's latest change. A bulk move (a cycle start, say) is undone one match at a time.
+    An undo is not itself undone: decide again instead.
 
     Raises
     ------
@@ -297,11 +298,13 @@ def undo(
                 f"the last decision on match {match_id} was made by {last['by']}, not {by}"
             )
     else:
-        mine = history.loc[(history["by"] == by) & (history["event"] == "transition")]
+        mine = history.loc[(history["by"] == by) & history["event"].isin(["transition", "undo"])]
         if mine.empty:
             raise ParameterError(f"{by} has no decision to undo")
         last = mine.sort_values("seq").iloc[-1]
         match_id = str(last["match_id"])
+        if last["event"] == "undo":
+            raise ParameterError(f"{by}'s last decision (on match {match_id}) is already undone")
         latest = history.loc[history["match_id"] == match_id, "seq"].max()
         if latest != last["seq"]:
             raise ParameterError(
