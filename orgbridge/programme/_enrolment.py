@@ -101,14 +101,15 @@ def parse_enrolment(
     person = text(frame["person_id"])
     checks.flag(person.isna().to_numpy(), "person_id", None, "is empty")
     lines = line_numbers(frame)
-    first = ~person.duplicated(keep="first").to_numpy() | person.isna().to_numpy()
-    first_row = pd.Series(lines, index=frame.index).groupby(person.to_numpy()).transform("min")
-    for pos in np.flatnonzero(~first):
+    present = person.notna().to_numpy()
+    repeat = person.duplicated(keep="first").to_numpy() & present
+    first_seen = dict(zip(person[present & ~repeat], lines[present & ~repeat], strict=True))
+    for pos in np.flatnonzero(repeat):
         checks.flag(
             _one(n, int(pos)),
             "person_id",
             person,
-            f"is enrolled twice (first at row {first_row.iloc[pos]})",
+            f"is enrolled twice (first at row {int(first_seen[person.iloc[pos]])})",
         )
     if known is not None:
         index = pd.Index([str(k) for k in known])

@@ -110,7 +110,7 @@ class RowChecks:
             later, _ = parse_dates(form_dates(self.frame[fallback]))
             out = out.fillna(later)
         if required:
-            self.flag(out.isna().to_numpy(), column, None, "is empty")
+            self.flag(out.isna().to_numpy() & ~wrong.mask, column, None, "is empty")
         return out
 
     def finish(self, out: pd.DataFrame) -> Parsed:
