@@ -201,13 +201,20 @@ def write_programme(programme: SyntheticProgramme, out_dir: str | Path) -> dict[
     paths: dict[str, Path] = {}
     for table, name in PROGRAMME_FILES.items():
         path = folder / name
-        _write_csv(tables[table], path)
+        _write_csv(_plain_text(tables[table]), path)
         paths[table] = path
     for cycle_id, rows in programme.enrolment.groupby("cycle_id", sort=True):
         path = folder / f"enrolment_{cycle_id}.csv"
-        _write_csv(rows.drop(columns="cycle_id"), path)
+        _write_csv(_plain_text(rows.drop(columns="cycle_id")), path)
         paths[f"enrolment:{cycle_id}"] = path
     return paths
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    # pandas "string" columns become Arrow large_string, which Arrow's CSV writer (unquoted)
+    # writes as zero bytes; plain Python strings become Arrow string.
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
 
 
 def _started_pairs(programme: SyntheticProgramme) -> pd.DataFrame:
