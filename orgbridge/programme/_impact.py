@@ -11,16 +11,16 @@ Design (coarsened exact matching, then difference in differences):
    department.
 2. **Strata**: same department, same level band (``floor(level / level_band)``; a label or
    missing level is its own band) and the same starting exposure class (hops to a leader 1, 2,
-   3 or more / unreachable). Participants in a stratum without a comparable non-participant
-   are left out and counted (``n_unmatched``). Non-participants exclude people who were in
-   another started match during the cycle.
+   3 or more / unreachable). Participants in a stratum with fewer than two comparable
+   non-participants are left out and counted (``n_unmatched``). Non-participants exclude
+   people who were in another started match during the cycle.
 3. **Estimate** per outcome: the average over matched participants of (their change minus
    the mean change of non-participants in their stratum), i.e. the effect on the
    participants, with each stratum weighted by its number of participants.
-4. **Interval**: a seeded percentile bootstrap that resamples participants and
-   non-participants within each stratum. With fewer than ``min_matched`` matched
-   participants no interval is given and the note says why; under the privacy threshold no
-   figure at all.
+4. **Interval**: a seeded percentile bootstrap that redraws the matched participants as
+   units (each compared with its stratum) and each stratum's non-participants within it.
+   With fewer than ``min_matched`` matched participants no interval is given and the note
+   says why; under the privacy threshold no figure at all.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from orgbridge.programme._model import ProgrammeState, timestamp
 
 __all__ = ["OUTCOMES", "compare_snapshots", "impact", "outcomes"]
 
+#: A stratum needs this many non-participants to stand in for its participants.
+_MIN_CONTROLS = 2
 #: The outcomes, each with the direction that means more access.
 OUTCOMES: tuple[str, ...] = ("cross_department_ties", "hops_to_leader", "leader_within_2_hops")
 
@@ -243,9 +245,10 @@ def compare_snapshots(
     )
     table = table.loc[keep.to_numpy()].reset_index(drop=True)
     table["stratum"] = _strata(table, level_band)
-    has_control = table.loc[~table["participant"]].groupby("stratum").size()
+    controls = table.loc[~table["participant"]].groupby("stratum").size()
+    has_control = controls[controls >= _MIN_CONTROLS]
     matched = table["participant"] & table["stratum"].isin(has_control.index)
-    in_strata = table["stratum"].isin(table.loc[matched, "stratum"])
+    in_strata = table["stratum"].isin(set(table.loc[matched, "stratum"]))
     used = table.loc[in_strata.to_numpy()].reset_index(drop=True)
     n_participants = int(table["participant"].sum())
     n_matched = int(matched.sum())
@@ -340,19 +343,25 @@ def _mean(values: np.ndarray, weights: np.ndarray) -> float:
 def _bootstrap(
     used: pd.DataFrame, change: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """ATT of every resample: participants and controls redrawn within each stratum."""
-    total = np.zeros((n_boot, change.shape[1]))
-    n_treated_all = 0
-    for _, members in used.groupby("stratum", sort=True):
-        positions = members.index.to_numpy()
-        is_treated = members["participant"].to_numpy()
-        treated, control = positions[is_treated], positions[~is_treated]
-        n_t = len(treated)
-        t_means = _resampled_means(change[treated], n_boot, rng)
-        c_means = _resampled_means(change[control], n_boot, rng)
-        total += n_t * (t_means - c_means)
-        n_treated_all += n_t
-    result: np.ndarray = total / n_treated_all
+    """ATT of every resample: participants redrawn as units (each against its stratum), and
+    every stratum's non-participants redrawn within it.
+
+    Redrawing participants within their stratum instead would give a stratum of one
+    participant no variance at all, and intervals far too narrow.
+    """
+    codes, _ = pd.factorize(used["stratum"], sort=True)
+    treated = used["participant"].to_numpy()
+    n_strata = int(codes.max()) + 1
+    control_means = np.empty((n_boot, n_strata, change.shape[1]))
+    for stratum in range(n_strata):
+        members = np.flatnonzero((codes == stratum) & ~treated)
+        control_means[:, stratum] = _resampled_means(change[members], n_boot, rng)
+    people = np.flatnonzero(treated)
+    draws = rng.integers(0, len(people), size=(n_boot, len(people)))
+    chosen = people[draws]
+    own = change[chosen].mean(axis=1)
+    against = control_means[np.arange(n_boot)[:, None], codes[chosen]].mean(axis=1)
+    result: np.ndarray = own - against
     return result
 
 
