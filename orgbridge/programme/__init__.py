@@ -11,6 +11,8 @@ A pure library: tables in, tables (or JSON-ready dicts) out; the time is always 
   recommender reads (capacity and rotation).
 - :func:`read_enrolment`, :func:`read_meetings`, :func:`read_checkins`, :func:`read_goals`
   (and their ``parse_*``) import files with every rejected row reported.
+- :func:`match_register` (who proposed, decided, started and ended each match) and
+  :func:`introductions` (the mail-merge file introducing approved pairs).
 - :func:`health` and :func:`stalled_pairs` measure how the programme runs;
   :func:`impact` whether it changed the network (difference in differences).
 """
@@ -51,6 +53,7 @@ from orgbridge.programme._recommender import (
     remaining_capacity,
     statuses_as_of,
 )
+from orgbridge.programme._register import introductions, match_register
 from orgbridge.programme._status import (
     ALLOWED,
     close_cycle,
@@ -83,6 +86,8 @@ __all__ = [
     "compare_snapshots",
     "health",
     "impact",
+    "introductions",
+    "match_register",
     "next_cycle",
     "outcomes",
     "parse_checkins",

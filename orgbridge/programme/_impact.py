@@ -107,6 +107,7 @@ def impact(
     state: ProgrammeState,
     cycle_id: str,
     *,
+    as_of: str | pd.Timestamp | None = None,
     layers: Sequence[str] | str | None = (COLLABORATION,),
     level_band: int = 2,
     hop_cap: int = 6,
@@ -129,6 +130,8 @@ def impact(
         The programme state.
     cycle_id
         The cycle to evaluate.
+    as_of
+        For a running cycle: compare the start with this day instead of the cycle's end.
     layers, level_band, hop_cap, min_matched, min_group, n_boot, confidence, seed
         As for :func:`compare_snapshots`.
 
@@ -144,6 +147,10 @@ def impact(
     """
     cycle = state.cycle(cycle_id)
     start, end = timestamp(cycle["start"]), timestamp(cycle["end"])
+    if as_of is not None:
+        end = min(end, timestamp(as_of, "as_of"))
+        if not end > start:
+            raise ParameterError(f"as_of {end.date()} is not after the cycle's start")
     windows = active_windows(state, end)
     overlapping = windows.loc[(windows["active_from"] <= end) & (windows["active_until"] >= start)]
     mine = overlapping.loc[overlapping["cycle_id"] == cycle_id]

@@ -172,6 +172,10 @@ def test_impact_of_a_cycle_takes_the_snapshots_itself(org) -> None:
     # Nothing else changed, so every matched participant gains exactly 2, controls 0.
     assert cross["estimate"] == pytest.approx(2.0)
     assert cross["ci_low"] == pytest.approx(2.0) and cross["ci_high"] == pytest.approx(2.0)
+    # A month into the cycle the new ties had not started yet.
+    early = impact(graph, state, "C", as_of="2025-10-01", n_boot=200, seed=1)
+    assert row(early, "cross_department_ties")["estimate"] == pytest.approx(0.0)
+    assert early.parameters["end"] == "2025-10-01"
 
 
 @pytest.mark.slow
