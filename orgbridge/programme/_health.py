@@ -64,14 +64,16 @@ def active_windows(state: ProgrammeState, as_of: str | pd.Timestamp) -> pd.DataF
     """
     day = timestamp(as_of, "as_of")
     events = state.history.loc[state.history["at"] <= day]
-    began = events.loc[events["to_status"] == ACTIVE].groupby("match_id")["at"].min()
+    began = events.loc[events["to_status"] == ACTIVE].groupby("match_id")["at"].max()
     ended = (
         events.loc[events["to_status"].isin([COMPLETED, ENDED_EARLY])]
         .groupby("match_id")["at"]
         .max()
     )
     current = statuses_as_of(state, day)
-    out = current.loc[current["match_id"].isin(began.index)].copy()
+    # A start that was undone (the match is approved again) is no start.
+    started = current["status"].isin([ACTIVE, COMPLETED, ENDED_EARLY])
+    out = current.loc[started & current["match_id"].isin(began.index)].copy()
     keys = out["match_id"].astype(object)
     out["active_from"] = began.reindex(keys).to_numpy(dtype="datetime64[ns]")
     finished = out["status"].isin([COMPLETED, ENDED_EARLY])

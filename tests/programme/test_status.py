@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from orgbridge.errors import ParameterError
 from orgbridge.programme import (
     ProgrammeState,
+    active_windows,
     add_cycle,
     add_programme,
     close_cycle,
@@ -234,3 +235,13 @@ def test_state_round_trips_through_plain_tables() -> None:
     again = ProgrammeState.from_tables(tables)
     for name in tables:
         pd.testing.assert_frame_equal(getattr(again, name), getattr(s, name))
+
+
+def test_an_undone_start_is_no_start() -> None:
+    s = four_matches()
+    s = transition(s, ["C1:P1:P2", "C1:P3:P4"], "approved", by="ann", at="2025-12-02")
+    s = start_cycle(s, "C1", by="ann", at="2026-01-01")
+    s = undo(s, by="ann", at="2026-01-02")  # the last match the start moved
+    windows = active_windows(s, "2026-02-01")
+    assert windows["match_id"].tolist() == ["C1:P1:P2"]
+    assert windows["active_from"].tolist() == [pd.Timestamp("2026-01-01")]
