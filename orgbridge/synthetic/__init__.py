@@ -9,6 +9,21 @@ Example
 """
 
 from orgbridge.synthetic._generator import SyntheticOrg, generate_organisation
-from orgbridge.synthetic._write import FILES, write_organisation
+from orgbridge.synthetic._programmes import SyntheticProgramme, programme_activity
+from orgbridge.synthetic._write import (
+    FILES,
+    PROGRAMME_FILES,
+    write_organisation,
+    write_programme,
+)
 
-__all__ = ["FILES", "SyntheticOrg", "generate_organisation", "write_organisation"]
+__all__ = [
+    "FILES",
+    "PROGRAMME_FILES",
+    "SyntheticOrg",
+    "SyntheticProgramme",
+    "generate_organisation",
+    "programme_activity",
+    "write_organisation",
+    "write_programme",
+]

@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from orgbridge.synthetic._generator import SyntheticOrg
+from orgbridge.synthetic._programmes import SyntheticProgramme
 
-__all__ = ["FILES", "write_organisation"]
+__all__ = ["FILES", "PROGRAMME_FILES", "write_organisation", "write_programme"]
 
 #: File name of each table, in the order they are written.
 FILES = {
@@ -131,4 +132,102 @@ def _readme(org: SyntheticOrg) -> str:
         n_people=params.get("n_people", len(org.staff)),
         seed=params.get("seed", "?"),
         extra=extra,
+    )
+
+
+#: File name of each programme table written by :func:`write_programme` (enrolment is written
+#: once per cycle, as ``enrolment_<cycle_id>.csv``).
+PROGRAMME_FILES = {
+    "programmes": "programmes.csv",
+    "cycles": "cycles.csv",
+    "matches": "matches.csv",
+    "history": "match_history.csv",
+    "meetings": "meetings.csv",
+    "checkins": "checkins.csv",
+    "goals": "goals.csv",
+    "programme_pairs": "programme_pairs.csv",
+}
+
+#: Check-ins are written with the headers a form tool exports.
+_CHECKIN_HEADERS = {
+    "submitted_at": "Timestamp",
+    "match_id": "Pair ID",
+    "person_id": "Your ID",
+    "date": "Date of meeting",
+    "rating": "Rating (1-5)",
+    "comment": "Comments",
+}
+
+
+def write_programme(programme: SyntheticProgramme, out_dir: str | Path) -> dict[str, Path]:
+    """Write a synthetic programme's tables as CSV files into ``out_dir``.
+
+    Files: ``programmes.csv``, ``cycles.csv``, ``matches.csv``, ``match_history.csv`` (the
+    programme state as a store keeps it), ``enrolment_<cycle_id>.csv`` per cycle,
+    ``meetings.csv``, ``checkins.csv`` (with form-tool headers such as ``Timestamp``, ``Pair
+    ID`` and ``Rating (1-5)``), ``goals.csv`` and ``programme_pairs.csv`` (the started matches
+    in the pairs-file format, ``person_a, person_b, programme, start, end``). The files of
+    :func:`write_organisation` are not touched.
+
+    Returns
+    -------
+    dict
+        Path of each file by table name (``enrolment:<cycle_id>`` for the enrolment files).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from orgbridge.synthetic import generate_organisation, programme_activity
+    >>> org = generate_organisation(300, seed=3)
+    >>> programme = programme_activity(org.staff, reference_date="2026-06-30", seed=3)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_programme(programme, folder)
+    ...     paths["checkins"].read_text().splitlines()[0]
+    'Timestamp,Pair ID,Your ID,Date of meeting,Rating (1-5),Comments'
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = dict(programme.state.tables())
+    tables["meetings"] = programme.meetings
+    checkins = programme.checkins
+    stamp = checkins["date"] + pd.to_timedelta((checkins.index.to_numpy() * 7919) % 86400, unit="s")
+    tables["checkins"] = (
+        checkins.assign(submitted_at=stamp.dt.strftime("%Y-%m-%d %H:%M:%S"))
+        .loc[:, list(_CHECKIN_HEADERS)]
+        .rename(columns=_CHECKIN_HEADERS)
+    )
+    tables["goals"] = programme.goals
+    tables["programme_pairs"] = _started_pairs(programme)
+    paths: dict[str, Path] = {}
+    for table, name in PROGRAMME_FILES.items():
+        path = folder / name
+        _write_csv(_plain_text(tables[table]), path)
+        paths[table] = path
+    for cycle_id, rows in programme.enrolment.groupby("cycle_id", sort=True):
+        path = folder / f"enrolment_{cycle_id}.csv"
+        _write_csv(_plain_text(rows.drop(columns="cycle_id")), path)
+        paths[f"enrolment:{cycle_id}"] = path
+    return paths
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    # pandas "string" columns become Arrow large_string, which Arrow's CSV writer (unquoted)
+    # writes as zero bytes; plain Python strings become Arrow string.
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
+def _started_pairs(programme: SyntheticProgramme) -> pd.DataFrame:
+    from orgbridge.programme import active_windows
+
+    windows = active_windows(programme.state, programme.as_of)
+    ended = windows["status"] != "active"
+    return pd.DataFrame(
+        {
+            "person_a": windows["a"].astype(str),
+            "person_b": windows["b"].astype(str),
+            "programme": windows["cycle_id"].astype(str),
+            "start": windows["active_from"].dt.normalize(),
+            "end": windows["active_until"].dt.normalize().where(ended),
+        }
     )

@@ -52,9 +52,13 @@ def parents(staff: pd.DataFrame) -> np.ndarray:
 def test_exported_members() -> None:
     assert synthetic.__all__ == [
         "FILES",
+        "PROGRAMME_FILES",
         "SyntheticOrg",
+        "SyntheticProgramme",
         "generate_organisation",
+        "programme_activity",
         "write_organisation",
+        "write_programme",
     ]
 
 

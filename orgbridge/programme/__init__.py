@@ -1,0 +1,110 @@
+"""Programme operations: cycles and match statuses, enrolment, check-ins, health and impact.
+
+A pure library: tables in, tables (or JSON-ready dicts) out; the time is always a parameter
+(``at``, ``as_of``), never read from the clock, and randomness comes only through ``seed``.
+
+- :class:`ProgrammeState` holds four tables (programmes, cycles, matches, status history) that
+  a store persists as they are (:data:`SCHEMAS`); :func:`add_programme`, :func:`add_cycle`,
+  :func:`propose`, :func:`transition`, :func:`undo`, :func:`start_cycle` and
+  :func:`close_cycle` return a new state.
+- :func:`commitments`, :func:`remaining_capacity` and :func:`past_partners` are what the
+  recommender reads (capacity and rotation).
+- :func:`read_enrolment`, :func:`read_meetings`, :func:`read_checkins`, :func:`read_goals`
+  (and their ``parse_*``) import files with every rejected row reported.
+- :func:`match_register` (who proposed, decided, started and ended each match) and
+  :func:`introductions` (the mail-merge file introducing approved pairs).
+- :func:`health` and :func:`stalled_pairs` measure how the programme runs;
+  :func:`impact` whether it changed the network (difference in differences).
+"""
+
+from orgbridge.programme._activity import (
+    CHECKIN_COLUMNS,
+    GOAL_COLUMNS,
+    MEETING_COLUMNS,
+    PERSONAL_COLUMNS,
+    parse_checkins,
+    parse_goals,
+    parse_meetings,
+    read_checkins,
+    read_goals,
+    read_meetings,
+)
+from orgbridge.programme._enrolment import (
+    ENROLMENT_COLUMNS,
+    ROLES,
+    parse_enrolment,
+    read_enrolment,
+)
+from orgbridge.programme._form import Parsed
+from orgbridge.programme._health import active_windows, health, stalled_pairs
+from orgbridge.programme._impact import OUTCOMES, compare_snapshots, impact, outcomes
+from orgbridge.programme._model import (
+    PROGRAMME_KINDS,
+    SCHEMAS,
+    STATUSES,
+    ProgrammeState,
+    add_cycle,
+    add_programme,
+    next_cycle,
+)
+from orgbridge.programme._recommender import (
+    commitments,
+    past_partners,
+    remaining_capacity,
+    statuses_as_of,
+)
+from orgbridge.programme._register import introductions, match_register
+from orgbridge.programme._status import (
+    ALLOWED,
+    close_cycle,
+    propose,
+    propose_many,
+    start_cycle,
+    transition,
+    undo,
+)
+
+__all__ = [
+    "ALLOWED",
+    "CHECKIN_COLUMNS",
+    "ENROLMENT_COLUMNS",
+    "GOAL_COLUMNS",
+    "MEETING_COLUMNS",
+    "OUTCOMES",
+    "PERSONAL_COLUMNS",
+    "PROGRAMME_KINDS",
+    "ROLES",
+    "SCHEMAS",
+    "STATUSES",
+    "Parsed",
+    "ProgrammeState",
+    "active_windows",
+    "add_cycle",
+    "add_programme",
+    "close_cycle",
+    "commitments",
+    "compare_snapshots",
+    "health",
+    "impact",
+    "introductions",
+    "match_register",
+    "next_cycle",
+    "outcomes",
+    "parse_checkins",
+    "parse_enrolment",
+    "parse_goals",
+    "parse_meetings",
+    "past_partners",
+    "propose",
+    "propose_many",
+    "read_checkins",
+    "read_enrolment",
+    "read_goals",
+    "read_meetings",
+    "remaining_capacity",
+    "stalled_pairs",
+    "start_cycle",
+    "statuses_as_of",
+    "transition",
+    "undo",
+]
