@@ -485,6 +485,32 @@ class Neo4jStore(ClosingStore):
             return pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")})
         return from_ipc(rows[0]["b"])
 
+    # ---- programme operations -------------------------------------------------------------
+
+    def save_programme(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Replace the stored programme tables (``docs/programme.md``) in one transaction;
+        a table left out is kept. Each is one ``ProgrammeTable`` node holding the table."""
+        for name in tables:
+            if not str(name).isidentifier():
+                raise StoreError(f"programme table name {name!r} is not an identifier")
+        blobs = {str(name): to_ipc(frame) for name, frame in tables.items()}
+
+        def work(run: Run) -> None:
+            for name, blob in blobs.items():
+                run(
+                    "MERGE (t:ProgrammeTable {name: $name}) SET t.table = $blob, t.at = $at",
+                    name=name,
+                    blob=blob,
+                    at=self._now(),
+                )
+
+        self._transaction(work, "saving the programme")
+
+    def load_programme(self) -> dict[str, pd.DataFrame]:
+        """Every stored programme table by name (empty when none was saved)."""
+        rows = self._auto("MATCH (t:ProgrammeTable) RETURN t.name AS n, t.table AS b ORDER BY n")
+        return {str(r["n"]): from_ipc(r["b"]) for r in rows}
+
     # ---- proposals, decisions, audit -----------------------------------------------------
 
     def save_proposals(

@@ -47,6 +47,15 @@ class Store(Protocol):
         """The per-person table saved under ``name`` (empty if none)."""
         ...
 
+    def save_programme(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Replace the stored programme tables (``docs/programme.md``) in one transaction;
+        tables left out are kept."""
+        ...
+
+    def load_programme(self) -> dict[str, pd.DataFrame]:
+        """Every stored programme table by name (empty when none was saved)."""
+        ...
+
     def save_proposals(
         self, run_id: str, proposals: pd.DataFrame, parameters: dict[str, Any]
     ) -> None:

@@ -631,6 +631,38 @@ class Workspace(ClosingStore):
             return pd.DataFrame({PERSON_ID: pd.Series([], dtype="str")})
         return frame
 
+    # ---- programme operations -------------------------------------------------------------
+
+    @_in_owner
+    def save_programme(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Replace the stored programme tables (programmes, cycles, matches, history,
+        enrolment, meetings, check-ins, goals: see ``docs/programme.md``) in one
+        transaction; a table left out of ``tables`` is kept.
+
+        Raises
+        ------
+        StoreError
+            A table name that is not a plain identifier, or the write failed.
+        """
+        for name in tables:
+            if not str(name).isidentifier():
+                raise StoreError(f"programme table name {name!r} is not an identifier")
+        with self._transaction():
+            for name, frame in tables.items():
+                self._write_frame(f"programme:{name}", _table_name("programme", name), frame)
+
+    @_in_owner
+    @_reads
+    def load_programme(self) -> dict[str, pd.DataFrame]:
+        """Every stored programme table by name (empty when no programme was saved)."""
+        rows = self._query("SELECT key FROM frames WHERE key LIKE 'programme:%' ORDER BY key")
+        out: dict[str, pd.DataFrame] = {}
+        for key in rows.column("key").to_pylist():
+            frame = self._read_frame(str(key))
+            if frame is not None:
+                out[str(key).split(":", 1)[1]] = frame
+        return out
+
     # ---- proposals, decisions, audit -----------------------------------------------------
 
     @_in_owner

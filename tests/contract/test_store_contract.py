@@ -97,6 +97,30 @@ def test_metrics_round_trip_and_replace(store: Store) -> None:
     assert store.load_metrics("exposure")["person_id"].tolist() == ["b"]
 
 
+def test_programme_tables_round_trip_and_replace_by_name(store: Store) -> None:
+    assert store.load_programme() == {}
+    matches = pd.DataFrame(
+        {
+            "match_id": ["c1:a:b"],
+            "a": ["a"],
+            "b": ["b"],
+            "status": ["approved"],
+            "changed_at": pd.to_datetime(["2026-01-05 10:00"], utc=True),
+        }
+    )
+    cycles = pd.DataFrame(
+        {"cycle_id": ["c1"], "start": pd.to_datetime(["2026-01-01"]), "end": [pd.NaT]}
+    )
+    store.save_programme({"matches": matches, "cycles": cycles})
+    got = store.load_programme()
+    assert sorted(got) == ["cycles", "matches"]
+    pd.testing.assert_frame_equal(got["matches"], matches, check_dtype=False)
+    pd.testing.assert_frame_equal(got["cycles"], cycles, check_dtype=False)
+    store.save_programme({"matches": matches.assign(status=["active"])})
+    again = store.load_programme()
+    assert again["matches"]["status"].tolist() == ["active"] and len(again["cycles"]) == 1
+
+
 def test_proposals_of_the_latest_or_a_named_run(store: Store) -> None:
     first = pd.DataFrame(
         {"a": ["a"], "b": ["d"], "kind": ["pair"], "score": [0.5], "reason": ["bridges"]}
