@@ -13,6 +13,7 @@ A pure library: tables in, tables (or JSON-ready dicts) out; the time is always 
   (and their ``parse_*``) import files with every rejected row reported.
 - :func:`match_register` (who proposed, decided, started and ended each match) and
   :func:`introductions` (the mail-merge file introducing approved pairs).
+- :func:`load_stored` / :func:`save_stored`: a programme as a store keeps it.
 - :func:`health` and :func:`stalled_pairs` measure how the programme runs;
   :func:`impact` whether it changed the network (difference in differences).
 """
@@ -63,8 +64,15 @@ from orgbridge.programme._status import (
     transition,
     undo,
 )
+from orgbridge.programme._stored import (
+    ACTIVITY_COLUMNS,
+    StoredProgramme,
+    load_stored,
+    save_stored,
+)
 
 __all__ = [
+    "ACTIVITY_COLUMNS",
     "ALLOWED",
     "CHECKIN_COLUMNS",
     "ENROLMENT_COLUMNS",
@@ -78,6 +86,7 @@ __all__ = [
     "STATUSES",
     "Parsed",
     "ProgrammeState",
+    "StoredProgramme",
     "active_windows",
     "add_cycle",
     "add_programme",
@@ -87,6 +96,7 @@ __all__ = [
     "health",
     "impact",
     "introductions",
+    "load_stored",
     "match_register",
     "next_cycle",
     "outcomes",
@@ -102,6 +112,7 @@ __all__ = [
     "read_goals",
     "read_meetings",
     "remaining_capacity",
+    "save_stored",
     "stalled_pairs",
     "start_cycle",
     "statuses_as_of",

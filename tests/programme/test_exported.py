@@ -5,6 +5,7 @@ from __future__ import annotations
 import orgbridge.programme as programme
 
 PUBLIC = [
+    "ACTIVITY_COLUMNS", "StoredProgramme", "load_stored", "save_stored",
     "ALLOWED", "CHECKIN_COLUMNS", "ENROLMENT_COLUMNS", "GOAL_COLUMNS", "MEETING_COLUMNS",
     "OUTCOMES", "PERSONAL_COLUMNS", "PROGRAMME_KINDS", "ROLES", "SCHEMAS", "STATUSES", "Parsed",
     "ProgrammeState", "active_windows", "add_cycle", "add_programme", "close_cycle",
