@@ -19,6 +19,7 @@ from orgbridge.disclosure import (
     OTHER_GROUPS,
     SuppressionPlan,
     check_group_by,
+    disclose_equity,
     disclose_groups,
     disclosed_gap,
     groupable_attributes,
@@ -491,8 +492,18 @@ class ServicesBase:
 
     def _equity_gap(self, table: pd.DataFrame) -> float | None:
         """Best-worst gap of the share within 2 hops over the groups a role may see."""
-        gap = disclosed_gap(self._disclose(table), "share_within_2_hops")["gap"]
+        shown = disclose_equity(table, min_group=self.min_group)
+        gap = disclosed_gap(shown, "share_within_2_hops")["gap"]
         return None if gap is None else float(gap)  # type: ignore[arg-type]
+
+    def _equity_shown(self, group_by: str) -> pd.DataFrame:
+        """The equity table as any role may see it (over non-leaders; complementary
+        suppression), the same for every page."""
+        table: pd.DataFrame = self._cached(
+            ("equity_shown", group_by),
+            lambda: disclose_equity(self._equity(group_by).table, min_group=self.min_group),
+        )
+        return table
 
     def _previous_headlines(self, group_by: str) -> dict[str, dict[str, Any]]:
         try:

@@ -56,12 +56,7 @@ class ExposureServices(ServicesBase):
         sizes = distribution.sum(axis=1)
         shares = shares.reset_index().assign(size=sizes.to_numpy())
         shares = self._disclose(shares, plan)
-        table = equity.table.copy()
-        size = pd.to_numeric(table["size"], errors="coerce")
-        unreachable = pd.to_numeric(table["share_unreachable"], errors="coerce")
-        table["reachable"] = (size * (1.0 - unreachable)).round()
-        table = self._disclose(table, plan, denominators={"mean_hops": "reachable"})
-        table = table.drop(columns="reachable")
+        table = self._equity_shown(group_by)
         shown = table[~table["suppressed"].astype(bool)].copy()
         shown["share_within_2_hops"] = pd.to_numeric(shown["share_within_2_hops"], errors="coerce")
         shown = shown[shown["share_within_2_hops"].notna()]

@@ -270,7 +270,7 @@ class SilosServices(ServicesBase):
         blank = np.array([g in plan.protecting for g in drawn], dtype=bool)
         ei = self._ei(group_by).table.set_index("group")
         try:
-            equity = self._equity(group_by).table.set_index("group")
+            equity = self._equity_shown(group_by).set_index("group")
         except OrgbridgeError:
             equity = pd.DataFrame(index=sizes.index)
         metrics = pd.DataFrame({"size": sizes.astype(float)}).reindex(drawn)

@@ -33,6 +33,7 @@ from orgbridge.disclosure._people import (
 from orgbridge.disclosure._tables import (
     OTHER_GROUPS,
     SuppressionPlan,
+    disclose_equity,
     disclose_groups,
     disclose_matrix,
     disclosed_gap,
@@ -47,6 +48,7 @@ __all__ = [
     "SuppressionPlan",
     "attribute_kinds",
     "check_group_by",
+    "disclose_equity",
     "disclose_groups",
     "disclose_matrix",
     "disclosed_gap",

@@ -34,6 +34,7 @@ from orgbridge.disclosure._threshold import check_min_group, small_group_note
 __all__ = [
     "OTHER_GROUPS",
     "SuppressionPlan",
+    "disclose_equity",
     "disclose_groups",
     "disclose_matrix",
     "disclosed_gap",
@@ -178,6 +179,37 @@ def disclose_groups(
         )
         out = pd.concat([out, row], ignore_index=True)
     return out.reset_index(drop=True)
+
+
+def disclose_equity(table: pd.DataFrame, *, min_group: int) -> pd.DataFrame:
+    """An exposure-equity table (``orgbridge.metrics.exposure_equity``) as any role may see it.
+
+    Its figures are over each group's non-leaders, so the suppression plan is made from
+    ``non_leaders`` (or ``size`` when absent): a group with five people of whom two lead has
+    three non-leaders, too few for a share. ``mean_hops`` is over the non-leaders who can reach
+    a leader, so it is blank when they are fewer than ``min_group``.
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"group": ["A", "B", "C"], "size": [30, 20, 6],
+    ...                   "non_leaders": [28, 19, 3], "share_within_2_hops": [0.5, 0.4, 1.0],
+    ...                   "mean_hops": [2.0, 1.5, 1.0], "share_unreachable": [0.0, 0.9, 0.0]})
+    >>> out = disclose_equity(t, min_group=5)
+    >>> out["group"].tolist(), out["mean_hops"].isna().tolist()
+    (['A', 'B', 'other groups'], [False, True, True])
+    """
+    population = "non_leaders" if "non_leaders" in table.columns else "size"
+    work = table.copy()
+    denominators: dict[str, str] = {}
+    if "mean_hops" in work.columns and "share_unreachable" in work.columns:
+        counted = pd.to_numeric(work[population], errors="coerce")
+        unreachable = pd.to_numeric(work["share_unreachable"], errors="coerce")
+        work["_reachable"] = (counted * (1.0 - unreachable)).round()
+        denominators["mean_hops"] = "_reachable"
+    out = disclose_groups(
+        work, min_group=min_group, size_column=population, denominators=denominators
+    )
+    return out.drop(columns=[c for c in ("_reachable",) if c in out.columns])
 
 
 def disclose_matrix(matrix: pd.DataFrame, plan: SuppressionPlan) -> pd.DataFrame:

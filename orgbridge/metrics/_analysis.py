@@ -16,6 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgbridge.disclosure import (
+    OTHER_GROUPS,
+    disclose_equity,
+    disclose_groups,
+    disclose_matrix,
+    disclosed_gap,
+    suppression_plan,
+)
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._orggraph import LayerSpec, normalise_layers
 from orgbridge.metrics._brokerage import (
@@ -34,8 +42,6 @@ from orgbridge.metrics._grouping import GroupBy
 from orgbridge.metrics._privacy import (
     check_min_group,
     small_group_note,
-    suppress_small_cells,
-    suppress_small_groups,
 )
 from orgbridge.metrics._result import Result
 from orgbridge.metrics._silos import assortativity, ei_index, group_ties, modularity, tie_matrix
@@ -197,7 +203,7 @@ def analyze(
     document: dict[str, Any] = {
         "schema": SCHEMA,
         "parameters": parameters,
-        "network": _network(graph, results),
+        "network": _network(graph, results, min_group),
         "groups": _groups(results, min_group),
         "group_ties": _group_ties(results["group_ties"], results["ei"].table, min_group),
         "communities": _communities(results["communities"]),
@@ -210,7 +216,7 @@ def analyze(
     return Analysis(document=document, results=results)
 
 
-def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
+def _network(graph: OrgGraph, results: dict[str, Result], min_group: int) -> dict[str, Any]:
     ei = results["ei"].values
     weighted = results["ei_weighted"].values
     out: dict[str, Any] = {
@@ -250,49 +256,91 @@ def _network(graph: OrgGraph, results: dict[str, Result]) -> dict[str, Any]:
             "suppressed_groups": equity["n_suppressed"],
         }
     )
+    # best, worst and gaps over the groups the disclosure policy shows: a hidden group's
+    # value must not come back through a gap or a "worst group" figure
+    shown = disclose_equity(results["equity"].table, min_group=min_group)
+    share = disclosed_gap(shown, "share_within_2_hops")
+    worst_share = None
+    if share["worst"] is not None:
+        row = shown.loc[shown["group"] == share["worst"], "share_within_2_hops"]
+        worst_share = float(row.iloc[0])
+    overall = equity["share_within_2_hops"]
+    out.update(
+        {
+            "equity_gap_within_2_hops": share["gap"],
+            "best_group_within_2_hops": share["best"],
+            "worst_group_within_2_hops": share["worst"],
+            "worst_group_share_within_2_hops": worst_share,
+            "worst_gap_to_overall_within_2_hops": (
+                None if worst_share is None or overall is None else float(overall) - worst_share
+            ),
+            "equity_gap_mean_exposure": disclosed_gap(shown, "mean_exposure")["gap"],
+            "suppressed_groups": int(shown["suppressed"].astype(bool).sum()),
+        }
+    )
     return out
 
 
 def _groups(results: dict[str, Result], min_group: int) -> list[dict[str, Any]]:
-    ei = results["ei"].table.set_index("group")
+    """One row per group through the disclosure policy: E-I figures under the plan of the
+    group sizes, exposure figures under the plan of the non-leaders they are over; groups
+    under the threshold pooled into one unlabelled row."""
+    ei = results["ei"].table
     weighted = results["ei_weighted"].table.set_index("group")["ei_index"]
-    table = pd.DataFrame(
+    silo = pd.DataFrame(
         {
-            "name": ei.index.astype(str),
+            "group": ei["group"].astype(str).to_numpy(),
             "size": ei["size"].to_numpy(),
             "ei_index": ei["ei_index"].to_numpy(),
             "ei_baseline": ei["ei_baseline"].to_numpy(),
             "ei_difference": ei["ei_difference"].to_numpy(),
-            "weighted_ei_index": weighted.reindex(ei.index).to_numpy(),
+            "weighted_ei_index": weighted.reindex(ei["group"]).to_numpy(),
         }
     )
-    for column in (
+    silo = disclose_groups(silo, min_group=min_group)
+    equity_columns = [
         "share_within_1_hop",
         "share_within_2_hops",
         "mean_exposure",
         "mean_hops",
         "share_unreachable",
-    ):
-        if "equity" in results:
-            equity = results["equity"].table.set_index("group")
-            table[column] = equity[column].reindex(ei.index).to_numpy()
-        else:
+    ]
+    table = silo.copy()
+    if "equity" in results:
+        shown = disclose_equity(results["equity"].table, min_group=min_group).set_index("group")
+        for column in equity_columns:
+            table[column] = pd.to_numeric(
+                shown[column].reindex(table["group"]), errors="coerce"
+            ).to_numpy()
+        hidden = shown["suppressed"].reindex(table["group"]).fillna(True).to_numpy(dtype=bool)
+        table["suppressed"] = table["suppressed"].to_numpy(dtype=bool) | hidden
+        notes = shown["note"].reindex(table["group"]).to_numpy()
+        table["note"] = [
+            n if isinstance(n, str) else (e if isinstance(e, str) else None)
+            for n, e in zip(table["note"].astype(object), notes, strict=True)
+        ]
+    else:
+        for column in equity_columns:
             table[column] = np.nan
-    table = suppress_small_groups(table, min_group=min_group, keep_columns=("name",))
+    table = table.rename(columns={"group": "name"})
     records: list[dict[str, Any]] = table[list(GROUP_COLUMNS)].to_dict(orient="records")  # type: ignore[assignment]
     return records
 
 
 def _group_ties(result: Result, ei_table: pd.DataFrame, min_group: int) -> dict[str, Any]:
     sizes = ei_table.set_index("group")["size"]
-    counts = suppress_small_cells(tie_matrix(result, "ties"), sizes, min_group=min_group)
-    density = suppress_small_cells(tie_matrix(result, "density"), sizes, min_group=min_group)
+    plan = suppression_plan(sizes, min_group=min_group)
+    counts = disclose_matrix(tie_matrix(result, "ties"), plan)
+    density = disclose_matrix(tie_matrix(result, "density"), plan)
     return {
         "groups": [str(g) for g in counts.index],
         "ties": counts.to_numpy().tolist(),
         "density": density.to_numpy().tolist(),
-        "suppressed": [bool(s < min_group) for s in sizes.reindex(counts.index).to_numpy()],
-        "note": f"cells of groups with {small_group_note(min_group)} are null",
+        "suppressed": [str(g) in plan.hidden or g == OTHER_GROUPS for g in counts.index],
+        "note": (
+            f"groups with {small_group_note(min_group)} are pooled as {OTHER_GROUPS!r}; "
+            "their cells, and those of groups hidden to protect them, are null"
+        ),
     }
 
 
@@ -310,15 +358,14 @@ def _communities(result: Result) -> dict[str, Any]:
 
 
 def _bridging(result: Result, ei_table: pd.DataFrame, min_group: int) -> list[dict[str, Any]]:
+    """Group pairs joined through one person or one tie, never a hidden group."""
     sizes = ei_table.set_index("group")["size"]
+    hidden = suppression_plan(sizes, min_group=min_group).hidden
     table = result.table
     if table.empty:
         return []
-    small = (sizes.reindex(table["group_a"]).to_numpy() < min_group) | (
-        sizes.reindex(table["group_b"]).to_numpy() < min_group
-    )
-    shown = table.loc[~small]
-    records: list[dict[str, Any]] = shown.to_dict(orient="records")  # type: ignore[assignment]
+    involved = table["group_a"].astype(str).isin(hidden) | table["group_b"].astype(str).isin(hidden)
+    records: list[dict[str, Any]] = table.loc[~involved].to_dict(orient="records")  # type: ignore[assignment]
     return records
 
 

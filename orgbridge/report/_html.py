@@ -1,7 +1,8 @@
 """render_html: one self-contained HTML page (inline CSS and SVG, no scripts, no network).
 
 The page reads only the analysis document (docs/analysis.md), so what it shows is exactly
-what ``--json`` exports: suppressed groups appear, labelled, with no figures.
+what ``--json`` exports, through the disclosure policy: groups under the threshold pooled into
+one unlabelled row, groups hidden to protect them shown without figures.
 """
 
 from __future__ import annotations

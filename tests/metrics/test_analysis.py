@@ -42,15 +42,20 @@ def test_network_figures_match_a_hand_computation_on_two_silos() -> None:
     assert doc["network"]["modularity"] == pytest.approx(expected)
 
 
-def test_small_groups_are_suppressed_and_kept() -> None:
+def test_small_groups_are_pooled_unlabelled_and_never_dropped_silently() -> None:
     doc = analyze(two_silos(), min_group=5).to_dict()
-    names = [g["name"] for g in doc["groups"]]
-    assert names == ["A", "B"]
-    for group in doc["groups"]:
-        assert group["suppressed"] is True
-        assert group["note"] == "fewer than 5 people"
-        assert group["size"] is None and group["share_within_2_hops"] is None
+    # two groups of 4: both under the threshold, pooled into one unlabelled row
+    assert [g["name"] for g in doc["groups"]] == ["other groups"]
+    (group,) = doc["groups"]
+    assert (
+        group["suppressed"] is True
+        and "2 group(s), each with fewer than 5 people" in (group["note"])
+    )
+    assert group["size"] is None and group["share_within_2_hops"] is None
+    assert doc["group_ties"]["groups"] == ["other groups"]
     assert all(cell is None for row in doc["group_ties"]["ties"] for cell in row)
+    text = json.dumps(doc["groups"]) + json.dumps(doc["group_ties"])
+    assert '"A"' not in text and '"B"' not in text
 
 
 def test_threshold_below_five_is_refused() -> None:
@@ -107,7 +112,10 @@ def test_html_report_is_self_contained_and_shows_suppression() -> None:
     page = render_html(analyze(OrgGraph.from_frames(people, ties)).to_dict())
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page and "http" not in page
-    assert "suppressed: fewer than 5 people" in page
+    assert "suppressed: 1 group(s), each with fewer than 5 people" in page
+    assert "Tiny" not in page  # a small group's name says who is in it
+    # Big is hidden too: the organisation's figures minus Big's would give Tiny's back
+    assert "suppressed: withheld so that a smaller group cannot be worked out" in page
     assert "<svg" in page
 
 
