@@ -394,6 +394,12 @@ class Client:
                 return callback
         raise LookupError(f"no callback outputs {component_id}.{prop}")
 
+    def callback_with_input(self, component_id: str, prop: str) -> Callback:
+        for callback in self.callbacks:
+            if any(p["id"] == component_id and p["property"] == prop for p in callback.inputs):
+                return callback
+        raise LookupError(f"no callback takes {component_id}.{prop} as input")
+
     def login_callback(self) -> Callback:
         for callback in self.callbacks:
             states = {p["id"] for p in callback.state}

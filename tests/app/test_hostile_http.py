@@ -282,7 +282,7 @@ def test_a_forged_decision_does_not_break_later_runs(live: HostileApp) -> None:
     """Selected rows come from the client: a pair nobody proposed (two people outside the
     opted-in cohort) must not be recorded, and later recommender runs must still work."""
     coordinator = live.client("coordinator")
-    decide = coordinator.callback_with_output(ids.REC_DECISION_MESSAGE)
+    decide = coordinator.callback_with_input(ids.REC_LOCK, "n_clicks")
     staff = pd.read_csv(live.org.files["staff"], dtype=str)
     outsiders = sorted(staff.loc[staff["opt_in"] == "false", "person_id"])[:2]
     sent = {decide.key(p): live.baseline.get(decide.key(p)) for _, p in decide.params}
