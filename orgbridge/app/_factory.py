@@ -22,6 +22,7 @@ from orgbridge.app._login_limit import LoginLimit
 from orgbridge.app._sessions import DEFAULT_LIFETIME, Sessions
 from orgbridge.app._settings import SETTINGS_FILE, load_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
+from orgbridge.app._views import VIEWS_FILE, ViewStore
 from orgbridge.app._web_session import (
     add_security_headers,
     configure_cookies,
@@ -171,6 +172,7 @@ def create_app(
     )
     services.max_upload_bytes = int(max_upload_bytes)
     services._settings_file = settings_file
+    services.views = ViewStore(app_folder / VIEWS_FILE)
     current_user = current_user_reader(server, sessions)
 
     install_error_handler(server)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from orgbridge import metrics
 from orgbridge.app._access import PERMISSIONS, check_access, requires
+from orgbridge.app._layout import group_layout, relative_density
 from orgbridge.app._services_base import (
     GROUP_METRICS,
     PERSON_METRICS,
@@ -205,16 +206,24 @@ class SilosServices(ServicesBase):
         steps: Any = 1,
         colour_by: Any = "group",
         size_by: Any = "size",
+        min_share: Any = 0,
     ) -> NetworkView:
         """The map: group-level by default; person-level (one group, or an ego network of
-        1-3 steps) for the roles that may see people. Capped at MAX_ELEMENTS elements."""
+        1-3 steps) for the roles that may see people. Capped at MAX_ELEMENTS elements.
+
+        On the group map, ``min_share`` (0-100) hides ties between groups whose relative
+        density is under that percentage of the strongest pair's.
+        """
         assert user is not None
         view = parse_choice(view, MAP_VIEWS, what="the map view")
         if view == "groups":
             group_by = self._group_by(group_by)
             colour_by = parse_choice(colour_by, ("group", *GROUP_METRICS), what="colour")
             size_by = parse_choice(size_by, GROUP_METRICS, what="size")
-            return self._group_network(group_by, colour_by, size_by)
+            min_share = parse_int(
+                min_share, what="the weakest tie shown", low=0, high=100, default=0
+            )
+            return self._group_network(group_by, colour_by, size_by, min_share)
         check_access(user, "people")
         group_by = self._group_by(group_by, person_level=True)
         colour_by = parse_choice(colour_by, self._person_colours(), what="colour")
@@ -259,15 +268,67 @@ class SilosServices(ServicesBase):
             )
         return NetworkView("person", nodes, edges, colour_by, size_by, note, len(kept), total)
 
-    def _group_network(self, group_by: str, colour_by: str, size_by: str) -> NetworkView:
+    def _drawn_groups(self, group_by: str) -> tuple[list[str], np.ndarray]:
+        """Groups the group map draws (never one under the threshold: its name would say who
+        is in it), and which of them are drawn blank (hidden to protect a smaller group)."""
+        plan = self._plan(group_by)
+        drawn = [str(g) for g in self._sizes(group_by).index if str(g) not in plan.small]
+        return drawn, np.array([g in plan.protecting for g in drawn], dtype=bool)
+
+    def _group_layout(self, group_by: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """The group map's ties and positions, computed once per grouping and data.
+
+        Ties are those between groups drawn with figures: ``source``/``target`` index the
+        drawn groups, ``ties`` counts them, ``density`` is ties per possible cross-group pair.
+        Positions come from :func:`~orgbridge.app._layout.group_layout` on those densities,
+        so the slider that hides weak ties never moves a group.
+        """
+        found: tuple[pd.DataFrame, np.ndarray] = self._cached(
+            ("group_layout", group_by), lambda: self._compute_group_layout(group_by)
+        )
+        return found
+
+    def _compute_group_layout(self, group_by: str) -> tuple[pd.DataFrame, np.ndarray]:
         ties = self._group_ties(group_by).table
+        sizes = self._sizes(group_by)
+        sizes.index = sizes.index.astype(str)
+        drawn, blank = self._drawn_groups(group_by)
+        shown = {g for g, b in zip(drawn, blank, strict=True) if not b}
+        between = ties[(ties["group_a"] != ties["group_b"]) & (ties["ties"] > 0)]
+        a, b = between["group_a"].astype(str), between["group_b"].astype(str)
+        between = between.loc[a.isin(shown) & b.isin(shown)]
+        a, b = between["group_a"].astype(str), between["group_b"].astype(str)
+        index = {g: i for i, g in enumerate(drawn)}
+        count = between["ties"].to_numpy(dtype=float)
+        table = pd.DataFrame(
+            {
+                "source": a.map(index).to_numpy(dtype=np.int64),
+                "target": b.map(index).to_numpy(dtype=np.int64),
+                "ties": count,
+                "density": relative_density(
+                    count, sizes.reindex(a).to_numpy(), sizes.reindex(b).to_numpy()
+                ),
+            }
+        )
+        if len(drawn) + len(table) > MAX_ELEMENTS:
+            keep = np.argsort(-table["density"].to_numpy(), kind="stable")
+            table = table.iloc[np.sort(keep[: max(MAX_ELEMENTS - len(drawn), 0)])]
+        table = table.reset_index(drop=True)
+        xy = group_layout(
+            len(drawn),
+            table["source"].to_numpy(),
+            table["target"].to_numpy(),
+            table["density"].to_numpy(),
+        )
+        return table, xy
+
+    def _group_network(
+        self, group_by: str, colour_by: str, size_by: str, min_share: int = 0
+    ) -> NetworkView:
         sizes = self._sizes(group_by)
         plan = self._plan(group_by)
         labels_all = [str(g) for g in sizes.index]
-        # groups under the threshold are not drawn (their names would say who is in them);
-        # groups hidden to protect them are drawn without figures or ties
-        drawn = [g for g in labels_all if g not in plan.small]
-        blank = np.array([g in plan.protecting for g in drawn], dtype=bool)
+        drawn, blank = self._drawn_groups(group_by)
         ei = self._ei(group_by).table.set_index("group")
         try:
             equity = self._equity_shown(group_by).set_index("group")
@@ -283,20 +344,14 @@ class SilosServices(ServicesBase):
                 else np.nan
             )
         metrics.loc[blank] = np.nan
-        shown = {g for g, b in zip(drawn, blank, strict=True) if not b}
-        between = ties[(ties["group_a"] != ties["group_b"]) & (ties["ties"] > 0)]
-        between = between[
-            between["group_a"].astype(str).isin(shown) & between["group_b"].astype(str).isin(shown)
-        ]
-        index = {g: i for i, g in enumerate(drawn)}
-        src = between["group_a"].astype(str).map(index).to_numpy(dtype=np.int64)
-        dst = between["group_b"].astype(str).map(index).to_numpy(dtype=np.int64)
-        if len(drawn) + len(src) > MAX_ELEMENTS:
-            strongest = np.argsort(-between["ties"].to_numpy(), kind="stable")[
-                : max(MAX_ELEMENTS - len(drawn), 0)
-            ]
-            between, src, dst = between.iloc[strongest], src[strongest], dst[strongest]
-        xy = layout_positions(len(drawn), src, dst)
+        between, xy = self._group_layout(group_by)
+        src = between["source"].to_numpy(dtype=np.int64)
+        dst = between["target"].to_numpy(dtype=np.int64)
+        density = between["density"].to_numpy(dtype=float)
+        top = float(density.max()) if len(density) else 0.0
+        strong = density >= top * min_share / 100.0 if top > 0 else np.ones(len(density), bool)
+        hidden_edges = int((~strong).sum())
+        between, src, dst = between.loc[strong], src[strong], dst[strong]
         colour: Any = (
             drawn
             if colour_by == "group" or colour_by not in metrics
@@ -323,15 +378,23 @@ class SilosServices(ServicesBase):
             {
                 "source": [f"g{i}" for i in src],
                 "target": [f"g{i}" for i in dst],
-                "weight": between["ties"].to_numpy(dtype=float),
+                "weight": between["density"].to_numpy(dtype=float),
+                "ties": between["ties"].to_numpy(dtype=float),
             }
         )
+        notes = []
+        if hidden_edges:
+            notes.append(
+                f"{hidden_edges:,} weaker tie(s) between groups hidden (below {min_share}% of "
+                "the strongest relative density)"
+            )
         note = None
         if plan.small:
             note = (
                 f"{len(plan.small)} group(s) with {small_group_note(self.min_group)} not shown"
                 + (f"; {len(plan.protecting)} shown without figures" if plan.protecting else "")
             )
+        note = "; ".join([*([note] if note else []), *notes]) or None
         colour_name = "group" if isinstance(colour, list) else colour_by
         return NetworkView(
             "group",

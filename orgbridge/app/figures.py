@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from orgbridge.app._layout import qualitative_palette
 from orgbridge.app.network import NetworkView
 
 __all__ = [
@@ -303,8 +304,9 @@ def _is_numeric(values: pd.Series) -> bool:
 
 
 def _category_colours(values: pd.Series) -> dict[str, str]:
+    # distinct past 10 (and past 22) categories: see orgbridge.app._layout.qualitative_palette
     categories = sorted({str(v) for v in values})
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(categories)}
+    return dict(zip(categories, qualitative_palette(len(categories)), strict=True))
 
 
 def _ramp(values: np.ndarray) -> list[str]:

@@ -11,14 +11,23 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, dcc, html, no_update
 
 from orgbridge.app import figures, ids
-from orgbridge.app.pages._common import Context, denied_layout, group_dropdown, safely
+from orgbridge.app._legend import map_legend
+from orgbridge.app._services_map import MAX_CHOSEN
+from orgbridge.app.pages._common import Context, alert, denied_layout, group_dropdown, safely
 from orgbridge.app.services import GROUP_METRICS, PERSON_METRICS
 from orgbridge.errors import OrgbridgeError
 
 
-def map_controls(context: Context, prefix: str = "") -> Any:
+def map_controls(context: Context, restored: dict[str, Any] | None = None) -> Any:
+    """The map's controls; each shown only in the map views where it acts (see
+    :func:`shown_controls`), the person search only to roles that may see people.
+    ``restored``: control values from a saved view (already parsed for this user)."""
     people = context.user_may("people")
-    views = [{"label": "Groups", "value": "groups"}]
+    start = restored or {}
+    views = [
+        {"label": "Groups", "value": "groups"},
+        {"label": "Silo between groups", "value": "between"},
+    ]
     if people:
         views += [
             {"label": "People of one group", "value": "group"},
@@ -30,24 +39,50 @@ def map_controls(context: Context, prefix: str = "") -> Any:
     size = ["size", *GROUP_METRICS[1:]]
     if people:
         size += ["degree", "exposure", "groups_tied", "constant"]
+    view = start.get("view", "groups")
+    hidden = shown_controls(view, people)
     return dbc.Row(
         [
             dbc.Col(
                 [
                     dbc.Label("Map"),
-                    dbc.RadioItems(id=ids.MAP_VIEW, options=views, value="groups", inline=True),
+                    dbc.RadioItems(id=ids.MAP_VIEW, options=views, value=view, inline=True),
                 ],
                 md=3,
             ),
             dbc.Col(
-                [dbc.Label("Group"), dcc.Dropdown(id=ids.MAP_GROUP, options=[], value=None)], md=2
+                [
+                    dbc.Label("Group"),
+                    dcc.Dropdown(id=ids.MAP_GROUP, options=[], value=start.get("group")),
+                ],
+                md=2,
+                id=ids.MAP_GROUP_COL,
+                style=hidden[0],
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Groups to compare"),
+                    dcc.Dropdown(
+                        id=ids.MAP_GROUPS, options=[], value=start.get("groups", []), multi=True
+                    ),
+                ],
+                md=3,
+                id=ids.MAP_GROUPS_COL,
+                style=hidden[1],
             ),
             dbc.Col(
                 [
                     dbc.Label("Person (search)"),
-                    dcc.Dropdown(id=ids.MAP_PERSON, options=[], value=None, disabled=not people),
+                    dcc.Dropdown(
+                        id=ids.MAP_PERSON,
+                        options=[],
+                        value=start.get("person"),
+                        disabled=not people,
+                    ),
                 ],
                 md=2,
+                id=ids.MAP_PERSON_COL,
+                style=hidden[2],
             ),
             dbc.Col(
                 [
@@ -57,23 +92,51 @@ def map_controls(context: Context, prefix: str = "") -> Any:
                         min=1,
                         max=3,
                         step=1,
-                        value=1,
+                        value=start.get("steps", 1),
                         marks={1: "1", 2: "2", 3: "3"},
                     ),
                 ],
                 md=2,
+                id=ids.MAP_STEPS_COL,
+                style=hidden[3],
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Hide ties weaker than (% of the strongest)"),
+                    dcc.Slider(
+                        id=ids.MAP_MIN_SHARE,
+                        min=0,
+                        max=100,
+                        step=5,
+                        value=start.get("min_share", 0),
+                        marks={0: "0", 25: "25", 50: "50", 75: "75", 100: "100"},
+                    ),
+                ],
+                md=3,
+                id=ids.MAP_MIN_SHARE_COL,
+                style=hidden[4],
             ),
             dbc.Col(
                 [
                     dbc.Label("Colour"),
-                    dcc.Dropdown(id=ids.MAP_COLOUR, options=colour, value="group", clearable=False),
+                    dcc.Dropdown(
+                        id=ids.MAP_COLOUR,
+                        options=colour,
+                        value=start.get("colour", "group"),
+                        clearable=False,
+                    ),
                 ],
                 md=1,
             ),
             dbc.Col(
                 [
                     dbc.Label("Size"),
-                    dcc.Dropdown(id=ids.MAP_SIZE, options=size, value="size", clearable=False),
+                    dcc.Dropdown(
+                        id=ids.MAP_SIZE,
+                        options=size,
+                        value=start.get("size", "size"),
+                        clearable=False,
+                    ),
                 ],
                 md=1,
             ),
@@ -102,12 +165,120 @@ def map_controls(context: Context, prefix: str = "") -> Any:
     )
 
 
+#: Which map views each control acts in: group, groups to compare, person, steps, weak ties.
+_ACTS_IN = (("group",), ("between",), ("ego",), ("ego",), ("groups",))
+
+
+def shown_controls(view: Any, people: bool) -> list[dict[str, str]]:
+    """Styles of the view-dependent controls: shown where they act, hidden elsewhere.
+
+    Example
+    -------
+    >>> [s.get("display") for s in shown_controls("ego", True)]
+    ['none', 'none', None, None, 'none']
+    >>> [s.get("display") for s in shown_controls("ego", False)]
+    ['none', 'none', 'none', 'none', 'none']
+    """
+    person_controls = (0, 2, 3)
+    return [
+        {} if view in acts and (people or i not in person_controls) else {"display": "none"}
+        for i, acts in enumerate(_ACTS_IN)
+    ]
+
+
+def map_section(context: Context, restored: dict[str, Any] | None = None) -> Any:
+    """The network map: controls, notes, legends, the map with its side panel, the silo
+    tables and the saved-view box."""
+    grid_style = {"height": "220px"}
+    return html.Div(
+        [
+            html.H4("Network map", className="mt-3"),
+            map_controls(context, restored),
+            html.Div(id=ids.MAP_NOTE, className="text-muted"),
+            html.Div(id=ids.MAP_LEGEND),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        cyto.Cytoscape(
+                            id=ids.MAP,
+                            elements=[],
+                            layout={"name": "preset"},
+                            style={"width": "100%", "height": "600px"},
+                            minZoom=0.05,
+                            maxZoom=4,
+                        ),
+                        md=9,
+                    ),
+                    dbc.Col(
+                        dbc.Card(
+                            dbc.CardBody(
+                                html.Div(
+                                    "Click a group or a person to see what it is.",
+                                    id=ids.MAP_PANEL,
+                                )
+                            )
+                        ),
+                        md=3,
+                    ),
+                ]
+            ),
+            html.Div(
+                [
+                    html.H5("Between the chosen groups", className="mt-2"),
+                    dag.AgGrid(id=ids.MAP_PAIRS_GRID, rowData=[], columnDefs=[], style=grid_style),
+                    html.H5("People who connect them", className="mt-2")
+                    if context.user_may("people")
+                    else None,
+                    dag.AgGrid(
+                        id=ids.MAP_BRIDGE_GRID,
+                        rowData=[],
+                        columnDefs=[],
+                        style=grid_style if context.user_may("people") else {"display": "none"},
+                    ),
+                ],
+                id=ids.MAP_SILO,
+                style={} if (restored or {}).get("view") == "between" else {"display": "none"},
+            ),
+            saved_view_box(restored),
+        ]
+    )
+
+
+def saved_view_box(restored: dict[str, Any] | None) -> Any:
+    """Save the page as it is (grouping and map) under a name, and get a link to share."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.InputGroup(
+                    [
+                        dbc.Input(id=ids.VIEW_NAME, placeholder="name this view", maxLength=60),
+                        dbc.Button("Save view", id=ids.VIEW_SAVE, n_clicks=0),
+                    ],
+                    size="sm",
+                ),
+                md=4,
+            ),
+            dbc.Col(html.Div(id=ids.VIEW_LINK), md=5),
+            dbc.Col(
+                html.Small(
+                    f"Restored the saved view {restored['name']!r}" if restored else "",
+                    id=ids.VIEW_RESTORED,
+                    className="text-muted",
+                ),
+                md=3,
+            ),
+        ],
+        className="mt-3",
+    )
+
+
 def make_layout(context: Context) -> Any:
-    def layout(**_: Any) -> Any:
+    def layout(view: Any = None, **_: Any) -> Any:
         blocked = denied_layout(context, "aggregates")
         if blocked is not None:
             return blocked
         people = context.user_may("people")
+        restored, problem = restore(context, view)
         grid_options = {"rowSelection": {"mode": "singleRow"}}
         # Always in the layout (callbacks need their outputs), hidden and left empty for
         # executives: the broker callback never asks the services for people on their behalf.
@@ -134,10 +305,18 @@ def make_layout(context: Context) -> Any:
         return html.Div(
             [
                 html.H2("Silos"),
+                problem,
                 dbc.Row(
                     [
                         dbc.Col(
-                            [dbc.Label("Group by"), group_dropdown(ids.SILO_GROUP_BY, context)],
+                            [
+                                dbc.Label("Group by"),
+                                group_dropdown(
+                                    ids.SILO_GROUP_BY,
+                                    context,
+                                    (restored or {}).get("group_by", "department"),
+                                ),
+                            ],
                             md=3,
                         ),
                         dbc.Col(
@@ -171,43 +350,122 @@ def make_layout(context: Context) -> Any:
                 dag.AgGrid(
                     id=ids.BRIDGING_GRID, rowData=[], columnDefs=[], style={"height": "250px"}
                 ),
-                html.H4("Network map", className="mt-3"),
-                map_controls(context),
-                html.Div(id=ids.MAP_NOTE, className="text-muted"),
-                html.Div(id=ids.MAP_LEGEND),
-                cyto.Cytoscape(
-                    id=ids.MAP,
-                    elements=[],
-                    layout={"name": "preset"},
-                    style={"width": "100%", "height": "600px"},
-                    minZoom=0.05,
-                    maxZoom=4,
-                ),
+                map_section(context, restored),
             ]
         )
 
     return layout
 
 
+def restore(context: Context, view: Any) -> tuple[dict[str, Any] | None, Any]:
+    """A saved view's settings for this user from a link's ``?view=`` (None without one),
+    and an alert when the link does not lead to a view."""
+    if view is None:
+        return None, None
+    try:
+        return context.services.restore_view(context.current_user(), view), None
+    except OrgbridgeError as error:
+        return None, alert(error)
+
+
+def _swatch(background: str, width: str = "12px") -> Any:
+    return html.Span(
+        style={
+            "display": "inline-block",
+            "width": width,
+            "height": "12px",
+            "background": background,
+            "marginRight": "4px",
+            "verticalAlign": "middle",
+        }
+    )
+
+
 def _legend(view: Any) -> Any:
+    """The map's colour legend (categories, or a continuous ramp with ticks) and size scale."""
+    found = map_legend(view)
+    colour = found["colour"]
+    if colour["kind"] == "categories":
+        colour_part: list[Any] = [
+            html.Span([_swatch(c), text], className="me-3") for c, text in colour["items"]
+        ]
+    elif colour["kind"] == "ramp":
+        ticks = colour["ticks"]
+        colour_part = [
+            html.Span(f"{colour['title']}: ", className="me-1"),
+            html.Span(ticks[0], className="me-1"),
+            _swatch(colour["gradient"], "160px"),
+            html.Span(ticks[-1], className="me-3"),
+            html.Small(f"(ticks: {', '.join(ticks)})", className="text-muted me-3"),
+        ]
+    else:
+        colour_part = [html.Span(colour["title"], className="me-3")]
+    size_part: list[Any] = []
+    if found["size"] is not None:
+        size_part = [html.Span(f"size: {found['size']['title']} ", className="ms-2 me-1")]
+        for text, diameter in found["size"]["circles"]:
+            size_part.append(
+                html.Span(
+                    [
+                        html.Span(
+                            style={
+                                "display": "inline-block",
+                                "width": f"{diameter:.0f}px",
+                                "height": f"{diameter:.0f}px",
+                                "borderRadius": "50%",
+                                "border": "1px solid #666",
+                                "verticalAlign": "middle",
+                                "marginRight": "3px",
+                            }
+                        ),
+                        text,
+                    ],
+                    className="me-2",
+                )
+            )
+    return html.Div([*colour_part, *size_part], className="mb-1")
+
+
+def mark_ego(elements: list[dict[str, Any]], centre: str) -> list[dict[str, Any]]:
+    """Flag the ego network's centre (drawn as a large star by :func:`ego_rules`).
+
+    Example
+    -------
+    >>> mark_ego([{"data": {"id": "a", "label": "A"}}], "a")[0]["data"]["ego"]
+    1
+    """
+    for element in elements:
+        data = element.get("data", {})
+        if data.get("id") == centre and "source" not in data:
+            data["ego"] = 1
+    return elements
+
+
+EGO_RULE = {
+    "selector": "node[?ego]",
+    "style": {
+        "shape": "star",
+        "width": 44,
+        "height": 44,
+        "border-width": 3,
+        "border-color": "#000",
+        "font-weight": "bold",
+    },
+}
+
+
+def panel_body(details: dict[str, Any]) -> Any:
+    """The side panel's content: a title and a two-column table."""
     return html.Div(
         [
-            html.Span(
-                [
-                    html.Span(
-                        style={
-                            "display": "inline-block",
-                            "width": "12px",
-                            "height": "12px",
-                            "background": colour,
-                            "marginRight": "4px",
-                        }
-                    ),
-                    text,
-                ],
-                className="me-3",
-            )
-            for colour, text in figures.legend_items(view)
+            html.H5(details["title"], id="map-panel-title"),
+            dbc.Table(
+                html.Tbody(
+                    [html.Tr([html.Th(str(k)), html.Td(str(v))]) for k, v in details["rows"]]
+                ),
+                size="sm",
+                className="mb-0",
+            ),
         ]
     )
 
@@ -338,14 +596,44 @@ def register(app: dash.Dash, context: Context) -> None:
     @app.callback(
         Output(ids.MAP_GROUP, "options"),
         Output(ids.MAP_GROUP, "value"),
+        Output(ids.MAP_GROUPS, "options"),
+        Output(ids.MAP_GROUPS, "value"),
         Input(ids.SILO_GROUP_BY, "value"),
+        State(ids.MAP_GROUP, "value"),
+        State(ids.MAP_GROUPS, "value"),
     )
-    def group_options(group_by: str | None) -> tuple[Any, Any]:
+    def group_options(group_by: Any, current: Any, chosen: Any) -> tuple[Any, ...]:
+        # a value the client sends back is kept only when it is one of the offered options
+        user = context.current_user()
         try:
-            values = services.group_values(context.current_user(), group_by)
+            choosable = services.silo_groups(user, group_by)
         except OrgbridgeError:
-            return [], None
-        return values, (values[0] if values else None)
+            choosable = []
+        kept = [g for g in chosen if g in choosable] if isinstance(chosen, list) else []
+        kept = list(dict.fromkeys(kept))[:MAX_CHOSEN]
+        if len(kept) < 2:
+            kept = choosable[:2]
+        values: list[str] = []
+        if context.user_may("people"):
+            try:
+                values = services.group_values(user, group_by)
+            except OrgbridgeError:
+                values = []
+        group = current if isinstance(current, str) and current in values else None
+        return values, group or (values[0] if values else None), choosable, kept
+
+    @app.callback(
+        Output(ids.MAP_GROUP_COL, "style"),
+        Output(ids.MAP_GROUPS_COL, "style"),
+        Output(ids.MAP_PERSON_COL, "style"),
+        Output(ids.MAP_STEPS_COL, "style"),
+        Output(ids.MAP_MIN_SHARE_COL, "style"),
+        Output(ids.MAP_SILO, "style"),
+        Input(ids.MAP_VIEW, "value"),
+    )
+    def controls_for_view(view: Any) -> tuple[Any, ...]:
+        styles = shown_controls(view, context.user_may("people"))
+        return (*styles, {} if view == "between" else {"display": "none"})
 
     @app.callback(
         Output(ids.MAP_PERSON, "options"),
@@ -359,7 +647,7 @@ def register(app: dash.Dash, context: Context) -> None:
             options = services.people_options(context.current_user(), search or "")
         except OrgbridgeError:
             return no_update
-        if current and all(o["value"] != current for o in options):
+        if isinstance(current, str) and all(o["value"] != current for o in options):
             options = [{"label": current, "value": current}, *options]
         return options
 
@@ -368,44 +656,129 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.MAP, "stylesheet"),
         Output(ids.MAP_NOTE, "children"),
         Output(ids.MAP_LEGEND, "children"),
+        Output(ids.MAP_PAIRS_GRID, "rowData"),
+        Output(ids.MAP_PAIRS_GRID, "columnDefs"),
+        Output(ids.MAP_BRIDGE_GRID, "rowData"),
+        Output(ids.MAP_BRIDGE_GRID, "columnDefs"),
         Output(ids.SILO_ALERT, "children", allow_duplicate=True),
         Input(ids.MAP_VIEW, "value"),
         Input(ids.SILO_GROUP_BY, "value"),
         Input(ids.MAP_GROUP, "value"),
+        Input(ids.MAP_GROUPS, "value"),
         Input(ids.MAP_PERSON, "value"),
         Input(ids.MAP_STEPS, "value"),
+        Input(ids.MAP_MIN_SHARE, "value"),
         Input(ids.MAP_COLOUR, "value"),
         Input(ids.MAP_SIZE, "value"),
         prevent_initial_call="initial_duplicate",
     )
-    @safely(5)
+    @safely(9)
     def update_map(
-        view: str,
-        group_by: str | None,
-        group: str | None,
-        person: str | None,
-        steps: int,
-        colour: str,
-        size: str,
+        view: Any,
+        group_by: Any,
+        group: Any,
+        groups: Any,
+        person: Any,
+        steps: Any,
+        min_share: Any,
+        colour: Any,
+        size: Any,
     ) -> tuple[Any, ...]:
+        user = context.current_user()
+        empty: tuple[Any, ...] = ([], [], [], [])
         if view == "ego" and not person:
-            return [], no_update, "choose a person to draw their ego network", no_update
-        shown = services.network(
-            context.current_user(),
-            view=view,
-            group_by=group_by,
-            group=group,
-            person=person,
-            steps=steps or 1,
-            colour_by=colour,
-            size_by=size,
-        )
-        return (
-            figures.cytoscape_elements(shown),
-            figures.cytoscape_stylesheet(shown),
-            shown.note or f"{shown.shown:,} nodes",
-            _legend(shown),
-        )
+            return [], no_update, "choose a person to draw their ego network", no_update, *empty
+        if view == "between":
+            found = services.silo_between(user, group_by=group_by, groups=groups)
+            shown = found["view"]
+            people = found.get("people")
+            tables: tuple[Any, ...] = (
+                figures.grid_rows(found["pairs"]),
+                figures.grid_columns(found["pairs"]),
+                figures.grid_rows(people) if people is not None else [],
+                figures.grid_columns(people) if people is not None else [],
+            )
+            note = shown.note or (
+                f"{shown.total:,} people connect the chosen groups"
+                if people is not None
+                else "the chosen groups and the ties between them (people are not shown to "
+                "your role)"
+            )
+        else:
+            shown = services.network(
+                user,
+                view=view,
+                group_by=group_by,
+                group=group,
+                person=person,
+                steps=steps or 1,
+                colour_by=colour,
+                size_by=size,
+                min_share=min_share if view == "groups" else 0,
+            )
+            tables = empty
+            note = shown.note or f"{shown.shown:,} nodes"
+            if shown.note and shown.level == "person":
+                note = f"Sampled: {shown.note}"
+        elements = figures.cytoscape_elements(shown)
+        stylesheet = figures.cytoscape_stylesheet(shown)
+        if view == "ego" and len(shown.nodes):
+            elements = mark_ego(elements, str(shown.nodes["id"].iloc[0]))
+            stylesheet = [*stylesheet, EGO_RULE]
+        return (elements, stylesheet, note, _legend(shown), *tables)
+
+    @app.callback(
+        Output(ids.MAP_PANEL, "children"),
+        Input(ids.MAP, "tapNodeData"),
+        State(ids.MAP_VIEW, "value"),
+        State(ids.SILO_GROUP_BY, "value"),
+        prevent_initial_call=True,
+    )
+    def node_panel(node: Any, view: Any, group_by: Any) -> Any:
+        node_id = node.get("id") if isinstance(node, dict) else None
+        try:
+            details = services.map_node(
+                context.current_user(), view=view, group_by=group_by, node=node_id
+            )
+        except OrgbridgeError as error:
+            return alert(error)
+        return panel_body(details)
+
+    @app.callback(
+        Output(ids.VIEW_LINK, "children"),
+        Input(ids.VIEW_SAVE, "n_clicks"),
+        State(ids.VIEW_NAME, "value"),
+        State(ids.SILO_GROUP_BY, "value"),
+        State(ids.MAP_VIEW, "value"),
+        State(ids.MAP_GROUP, "value"),
+        State(ids.MAP_GROUPS, "value"),
+        State(ids.MAP_PERSON, "value"),
+        State(ids.MAP_STEPS, "value"),
+        State(ids.MAP_MIN_SHARE, "value"),
+        State(ids.MAP_COLOUR, "value"),
+        State(ids.MAP_SIZE, "value"),
+        prevent_initial_call=True,
+    )
+    def save_view(_: Any, name: Any, *values: Any) -> Any:
+        keys = ("group_by", "view", "group", "groups", "person", "steps", "min_share")
+        state = dict(zip((*keys, "colour", "size"), values, strict=True))
+        # only what the chosen map view uses is saved (a hidden control's value is not)
+        if state.get("view") != "group":
+            state.pop("group", None)
+        if state.get("view") != "between":
+            state.pop("groups", None)
+        if state.get("view") != "ego":
+            state.pop("person", None)
+            state.pop("steps", None)
+        if state.get("view") != "groups":
+            state.pop("min_share", None)
+        state = {k: v for k, v in state.items() if v is not None}
+        try:
+            view_id = services.save_view(context.current_user(), name, state)
+        except OrgbridgeError as error:
+            return alert(error)
+        href = f"/silos?view={view_id}"
+        return html.Span(["Saved: ", html.A(href, href=href, id="view-saved-link")])
 
     @app.callback(
         Output(ids.MAP, "stylesheet", allow_duplicate=True),
