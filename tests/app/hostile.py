@@ -581,6 +581,36 @@ def hostile_values(org: Organisation, pseudonym: str) -> dict[str, list[Any]]:
         "group": [SMALL_DEPARTMENT, some_id, pseudonym, "female", some_name, "Sales"],
         "person": [some_id, pseudonym, some_name, SMALL_PEOPLE[0][0]],
         "path": [*PAGES, "/../../etc/passwd", "/" + "x" * 5000, "/silos\x00"],
+        # the silo view's chosen groups: small, special, people, wrong shapes, too many
+        "groups": [
+            [SMALL_DEPARTMENT, "Sales"],
+            [some_id, "Sales"],
+            [pseudonym, "Finance"],
+            ["female", "Sales"],
+            [some_name, "Finance"],
+            "Sales",
+            [["Sales"], "Finance"],
+            ["Sales", "Finance"] * 6,
+        ],
+        # a clicked node: people for roles that may not see them, small groups, forged ids
+        "node": [
+            {"id": some_id},
+            {"id": pseudonym},
+            {"id": SMALL_PEOPLE[0][0]},
+            {"id": SMALL_DEPARTMENT},
+            {"id": "g99"},
+            {"id": ["g0"]},
+            "g0",
+        ],
+        # a saved view's link (restored by the page layout): forged, traversal, oversized
+        "search": [
+            "?view=AAAAAAAAAAAAAAAA",
+            "?view=../../views.json",
+            "?view=" + "x" * 5000,
+            "?view=a&view=b",
+            "?view=%00",
+            "?group_by=name&view=",
+        ],
         "filename": ["..", "a\x00b.csv", "x" * 300 + ".csv", "../../etc/passwd", ""],
         "contents": [
             "data:text/csv;base64,!!!not base64!!!",
@@ -616,6 +646,12 @@ def kind_of(param: dict[str, str]) -> str:
         return "group_by"
     if component == ids.MAP_GROUP:
         return "group"
+    if component == ids.MAP_GROUPS and prop == "value":
+        return "groups"
+    if prop == "tapNodeData":
+        return "node"
+    if prop == "search" and component == "_pages_location":
+        return "search"
     if component in (ids.MAP_PERSON, ids.MAP_SEARCH) and prop in ("value", "search_value"):
         return "person"
     if prop == "pathname":
@@ -654,6 +690,22 @@ def scenarios(
                 found.append(
                     {**base, view: "ego", keys["person"]: person, keys["group_by"]: group_by}
                 )
+    if "groups" in keys:
+        for group_by, groups in (
+            (SPECIAL, ["female", "male"]),
+            ("department", ["Sales", "Finance"]),
+            ("department", [SMALL_DEPARTMENT, "Sales"]),
+            ("name", sorted(values["group"])[:2]),
+        ):
+            found.append(
+                {**base, view: "between", keys["group_by"]: group_by, keys["groups"]: groups}
+            )
+    if "node" in keys:
+        # an executive (or anyone) asking a person-level view for a person's details
+        for node in values["node"]:
+            for shown in ("ego", "between", "group", "groups"):
+                found.append({**base, view: shown, keys["node"]: node})
+        found.append({**base, view: "ego", keys["node"]: {"id": "g0"}, keys["group_by"]: SPECIAL})
     # colouring by the group refuses a special attribute; colouring by level does not
     colour = f"{ids.MAP_COLOUR}.value"
     if colour in base:
@@ -715,6 +767,9 @@ def baseline_values(admin: Client) -> dict[str, Any]:
             "_pages_location.pathname": "/",
             "_pages_location.search": "",
             f"{ids.MAP_GROUP}.value": "Sales",
+            f"{ids.MAP_GROUPS}.value": ["Sales", "Finance"],
+            f"{ids.MAP}.tapNodeData": {"id": "g0"},
+            f"{ids.VIEW_NAME}.value": "hostile view",
             f"{ids.upload('staff')}.filename": "staff.csv",
             f"{ids.upload('staff')}.contents": data_url(TINY_STAFF),
             f"{ids.REC_RUN}.n_clicks": 1,

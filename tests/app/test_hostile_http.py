@@ -14,6 +14,7 @@ layout that hides a control. Each response is scanned against the promise to its
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,6 +228,77 @@ def test_group_by_offers_no_identifier_or_special_category(live: HostileApp, rol
     forbidden = {"name", "person_id", "manager_id", "email", SPECIAL}
     wrong = {key: sorted(forbidden & set(values)) for key, values in offered.items()}
     assert not any(wrong.values()), f"Group-by offers {wrong}"
+
+
+# ---- saved views ------------------------------------------------------------------------------
+
+
+def _save_view(client: Client, live: HostileApp, values: dict[str, Any]) -> str:
+    """Save a view through the app's own callback; the id from the link it answers with."""
+    save = client.callback_with_output(ids.VIEW_LINK, "children")
+    sent = {
+        client_key: live.baseline.get(client_key)
+        for client_key in (save.key(p) for _, p in save.params)
+    }
+    sent.update(values)
+    reply = client.call(save, sent, changed=[f"{ids.VIEW_SAVE}.n_clicks"])
+    assert reply.status_code == 200, reply.text[:200]
+    found = re.search(r"silos\?view=([A-Za-z0-9_-]{16})", reply.text)
+    assert found, f"no link in {reply.text[:300]}"
+    return found.group(1)
+
+
+def test_a_saved_view_with_people_restores_as_each_role_may_see_it(live: HostileApp) -> None:
+    coordinator = live.client("coordinator")
+    person = sorted(live.org.person_ids)[5]
+    view_id = _save_view(
+        coordinator,
+        live,
+        {
+            f"{ids.MAP_VIEW}.value": "ego",
+            f"{ids.MAP_PERSON}.value": person,
+            f"{ids.MAP_STEPS}.value": 2,
+            f"{ids.SILO_GROUP_BY}.value": "department",
+        },
+    )
+    views = live.workspace / "views.json"
+    assert views.stat().st_mode & 0o077 == 0, "the views file must be owner-only"
+    search = {"_pages_location.pathname": "/silos", "_pages_location.search": f"?view={view_id}"}
+    for role in ("executive", "analyst", "coordinator", "anonymous"):
+        client = live.client(role)
+        pages = client.callback_with_output("_pages_content", "children")
+        reply = client.call(pages, search)
+        problems = hostile.scan(live.promise, role, {}, reply)
+        assert not problems, f"{role}: {problems}"
+        restored = hostile.layout_values(reply.json()) if reply.status_code == 200 else {}
+        if role == "executive":
+            assert restored.get(f"{ids.MAP_VIEW}.value") == "groups"
+            assert not restored.get(f"{ids.MAP_PERSON}.value")
+        if role == "analyst":
+            assert restored.get(f"{ids.MAP_VIEW}.value") == "ego"
+            assert str(restored.get(f"{ids.MAP_PERSON}.value")).startswith("P-")
+        if role == "coordinator":
+            assert restored.get(f"{ids.MAP_PERSON}.value") == person
+
+
+def test_saving_a_forged_view_stores_nothing(live: HostileApp) -> None:
+    executive = live.client("executive")
+    views = live.workspace / "views.json"
+    before = views.read_text() if views.exists() else ""
+    save = executive.callback_with_output(ids.VIEW_LINK, "children")
+    for forged in (
+        {f"{ids.MAP_VIEW}.value": "ego", f"{ids.MAP_PERSON}.value": sorted(live.org.person_ids)[0]},
+        {
+            f"{ids.MAP_VIEW}.value": "between",
+            f"{ids.MAP_GROUPS}.value": [hostile.SMALL_DEPARTMENT, "Sales"],
+        },
+        {f"{ids.VIEW_NAME}.value": "<img src=x onerror=alert(1)>"},
+    ):
+        sent = {save.key(p): live.baseline.get(save.key(p)) for _, p in save.params}
+        sent.update(forged)
+        reply = executive.call(save, sent, changed=[f"{ids.VIEW_SAVE}.n_clicks"])
+        assert reply.status_code == 200 and "view=" not in reply.text
+    assert (views.read_text() if views.exists() else "") == before
 
 
 # ---- sessions --------------------------------------------------------------------------------

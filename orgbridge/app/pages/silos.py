@@ -24,15 +24,13 @@ def map_controls(context: Context, restored: dict[str, Any] | None = None) -> An
     ``restored``: control values from a saved view (already parsed for this user)."""
     people = context.user_may("people")
     start = restored or {}
-    views = [
-        {"label": "Groups", "value": "groups"},
-        {"label": "Silo between groups", "value": "between"},
-    ]
+    views = [{"label": "Groups", "value": "groups"}]
     if people:
         views += [
             {"label": "People of one group", "value": "group"},
             {"label": "Ego network", "value": "ego"},
         ]
+    views.append({"label": "Silo between groups", "value": "between"})
     colour = ["group", *GROUP_METRICS]
     if people:
         colour += [c for c in ("level", "location") if c not in colour] + list(PERSON_METRICS)
