@@ -145,6 +145,12 @@ def scaled_widths(weight: np.ndarray, low: float = 1.0, high: float = 10.0) -> n
     return result
 
 
+def _iterations(n: int) -> int:
+    """Fewer iterations for many groups: each costs O(n^2) (0.25 s for 100 groups at 1,000;
+    5 s for 400 groups at 1,000, about 1.2 s at 250)."""
+    return max(200, min(1000, 100_000 // max(n, 1)))
+
+
 def group_layout(
     n: int,
     source: np.ndarray,
@@ -175,7 +181,7 @@ def group_layout(
         ig.set_random_number_generator(random.Random(seed))
         try:
             layout = graph.layout_fruchterman_reingold(
-                weights=weights or None, seed=start, niter=1000, grid="nogrid"
+                weights=weights or None, seed=start, niter=_iterations(n), grid="nogrid"
             )
         finally:
             ig.set_random_number_generator(random)
