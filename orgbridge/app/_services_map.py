@@ -147,6 +147,7 @@ class MapServices(SilosServices):
         keep("groups", lambda v: self._parse_groups(v, group_by))
         keep("min_share", lambda v: parse_int(v, what="the weakest tie shown", low=0, high=100))
         keep("steps", lambda v: parse_int(v, what="the steps", low=1, high=3))
+        keep("matrix", lambda v: parse_choice(v, ("ties", "density"), what="the matrix"))
         colours: tuple[str, ...] = ("group", *GROUP_METRICS)
         sizes: tuple[str, ...] = GROUP_METRICS
         if people_role:

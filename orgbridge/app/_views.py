@@ -62,6 +62,7 @@ _STATE: dict[str, tuple[type | tuple[type, ...], int]] = {
     "colour": (str, 200),
     "size": (str, 200),
     "min_share": (int, 0),
+    "matrix": (str, 20),
 }
 
 

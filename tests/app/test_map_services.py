@@ -160,8 +160,11 @@ def test_saved_view_restores_per_role(views: Services, tmp_path: Path) -> None:
     assert "person" not in as_exec and "view" not in as_exec and "steps" in as_exec
     assert "person" in as_exec["note"]
     assert not any(s in json.dumps(as_exec) for s in person_strings(views.graph()))
-    silo = views.save_view(EXEC, "Two groups", {"view": "between", "groups": ["Finance", "Sales"]})
-    assert views.restore_view(ANALYST, silo)["groups"] == ["Finance", "Sales"]
+    silo = views.save_view(
+        EXEC, "Two groups", {"view": "between", "groups": ["Finance", "Sales"], "matrix": "density"}
+    )
+    restored = views.restore_view(ANALYST, silo)
+    assert restored["groups"] == ["Finance", "Sales"] and restored["matrix"] == "density"
 
 
 @pytest.mark.parametrize(
@@ -172,6 +175,7 @@ def test_saved_view_restores_per_role(views: Services, tmp_path: Path) -> None:
         {"view": "between", "groups": ["Finance", "Legal"]},
         {"group": "Legal"},
         {"colour": "name"},
+        {"matrix": "people"},
     ],
 )
 def test_saving_a_forged_view_is_refused(views: Services, state: dict[str, Any]) -> None:

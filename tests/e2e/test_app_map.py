@@ -103,3 +103,27 @@ def test_a_saved_view_restores_after_reload_in_a_new_session(dash_duo: Any, tmp_
     dash_duo.wait_for_element("#map-pairs-grid .ag-row", timeout=15)
     assert dash_duo.driver.execute_script(CELLS) == []
     assert dash_duo.get_logs() == []
+
+
+def test_the_ego_person_is_marked(dash_duo: Any, tmp_path: Path) -> None:
+    creds = make_workspace(tmp_path)
+    start(dash_duo, tmp_path)
+    log_in(dash_duo, "coordinator", creds["coordinator"])
+    visit(dash_duo, "/silos")
+    choose_view(dash_duo, "ego")
+    assert dash_duo.find_element("#map-person-col").is_displayed()
+    assert not dash_duo.find_element("#map-min-share-col").is_displayed()
+    # the dropdown opens a menu of the first people (its own search narrows them down)
+    dash_duo.driver.execute_script("arguments[0].click()", dash_duo.find_element("#map-person"))
+    pick = (
+        "const o = Array.from(document.querySelectorAll('.dash-dropdown-options "
+        ".dash-dropdown-option')).find(e => e.textContent.trim() === 'Name-fin03');"
+        "if (o) { o.click(); return true; } return false;"
+    )
+    until(lambda: dash_duo.driver.execute_script(pick), timeout=15)
+    marked = (
+        "return document.getElementById('map')._cyreg.cy.nodes('[?ego]')"
+        ".map(n => [n.id(), n.style('shape')])"
+    )
+    until(lambda: dash_duo.driver.execute_script(marked) == [["fin03", "star"]], timeout=20)
+    assert dash_duo.get_logs() == []

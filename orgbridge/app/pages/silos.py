@@ -323,7 +323,7 @@ def make_layout(context: Context) -> Any:
                                 dbc.RadioItems(
                                     id=ids.SILO_MATRIX_VALUE,
                                     options=["ties", "density"],
-                                    value="ties",
+                                    value=(restored or {}).get("matrix", "ties"),
                                     inline=True,
                                 ),
                             ],
@@ -755,11 +755,12 @@ def register(app: dash.Dash, context: Context) -> None:
         State(ids.MAP_MIN_SHARE, "value"),
         State(ids.MAP_COLOUR, "value"),
         State(ids.MAP_SIZE, "value"),
+        State(ids.SILO_MATRIX_VALUE, "value"),
         prevent_initial_call=True,
     )
     def save_view(_: Any, name: Any, *values: Any) -> Any:
         keys = ("group_by", "view", "group", "groups", "person", "steps", "min_share")
-        state = dict(zip((*keys, "colour", "size"), values, strict=True))
+        state = dict(zip((*keys, "colour", "size", "matrix"), values, strict=True))
         # only what the chosen map view uses is saved (a hidden control's value is not)
         if state.get("view") != "group":
             state.pop("group", None)
