@@ -149,11 +149,12 @@ class ServicesBase:
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         return self._cache.get(key, compute)
 
-    def _view(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def _view(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """A role-independent aggregate view (group tables of one grouping), computed once
         in the shared cache (cleared with the organisation: a new import, a new data stamp)
         and handed out as a deep copy, so no caller can change what the next one gets."""
-        return copy.deepcopy(self._cached(("view", *key), compute))
+        found: dict[str, Any] = copy.deepcopy(self._cached(("view", *key), compute))
+        return found
 
     def _reset(self) -> None:
         with self._lock:
