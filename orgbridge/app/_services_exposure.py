@@ -32,8 +32,12 @@ class ExposureServices(ServicesBase):
     def exposure(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
         """Hops-to-leader distribution per group, equity table and gaps, least-exposed groups,
         as the disclosure policy shows them: hidden groups blank or pooled, the gap and the
-        least exposed taken over shown groups only, means over at least k people."""
+        least exposed taken over shown groups only, means over at least k people (the same
+        for every role: computed once per grouping, see :meth:`_view`)."""
         group_by = self._group_by(group_by)
+        return self._view(("exposure", group_by), lambda: self._exposure_view(group_by))
+
+    def _exposure_view(self, group_by: str) -> dict[str, Any]:
         plan = self._plan(group_by)
         equity = self._equity(group_by)
         hops = pd.to_numeric(self._exposure().table["hops_to_leader"], errors="coerce").to_numpy(
