@@ -47,6 +47,7 @@ COLUMN_LABELS: dict[str, str] = {
     "label": "Person",
     "ei_index": "E-I index",
     "ei_baseline": "E-I random-mixing baseline",
+    "ei_difference": "E-I minus baseline",
     "internal": "Internal ties",
     "external": "External ties",
     "modularity": "Modularity",
@@ -56,7 +57,7 @@ COLUMN_LABELS: dict[str, str] = {
     "constraint": "Constraint",
     "effective_size": "Effective size",
     "groups_tied": "Groups tied to",
-    "degree": "Ties (degree)",
+    "degree": "Degree",
     "community": "Community",
     "hops_to_leader": "Hops to nearest leader",
     "leaders_within_1_hop": "Leaders within 1 hop",
@@ -112,7 +113,7 @@ _COUNT = frozenset(
     }
 )
 #: Fields that run from -1 to +1, where the sign is the message.
-_SIGNED = frozenset({"ei_index", "ei_baseline", "gap_to_organisation"})
+_SIGNED = frozenset({"ei_index", "ei_baseline", "ei_difference", "gap_to_organisation"})
 
 
 def significant(value: float, digits: int = 3) -> str:

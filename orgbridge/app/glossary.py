@@ -45,7 +45,7 @@ ENTRIES: tuple[Entry, ...] = (
         "-1: every tie stays inside the group; +1: every tie goes outside.",
         "Compare with the random-mixing baseline, not with 0: an E-I below its baseline "
         "means the group keeps to itself more than chance would.",
-        ("E-I", "whole-network E-I", "E-I per group"),
+        ("E-I", "whole-network E-I", "E-I per group", "internal ties", "external ties"),
     ),
     Entry(
         "ei_baseline",
@@ -55,7 +55,7 @@ ENTRIES: tuple[Entry, ...] = (
         "1 - 2 sum n_g(n_g - 1)/(n(n - 1)) for the whole network.",
         "The expected E-I under random mixing; small groups have baselines near +1.",
         "A group at least 0.2 below its baseline is a clear silo.",
-        ("random mixing", "baseline", "random-mixing baseline"),
+        ("random mixing", "baseline", "random-mixing baseline", "E-I minus baseline"),
     ),
     Entry(
         "modularity",
@@ -147,7 +147,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "degree",
-        "Ties (degree)",
+        "Degree (ties per person)",
         "How many people a person is directly tied to.",
         "count of distinct neighbours over the chosen layers.",
         "Higher: more direct contacts.",
@@ -295,7 +295,7 @@ ENTRIES: tuple[Entry, ...] = (
         "count of people (leaders included unless stated).",
         "Group sizes decide which figures can be shown.",
         "Groups under the privacy threshold are pooled.",
-        ("size", "non-leaders", "leaders"),
+        ("size", "non-leaders", "leaders", "participants", "pairs"),
     ),
 )
 
