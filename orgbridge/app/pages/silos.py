@@ -32,6 +32,9 @@ def map_controls(context: Context, prefix: str = "") -> Any:
     size = ["size", *GROUP_METRICS[1:]]
     if people:
         size += ["degree", "exposure", "groups_tied", "constant"]
+    # The group, person and steps controls act only on person-level views: hidden (still in
+    # the layout, for the callbacks) from roles that have none.
+    person_level = {} if people else {"display": "none"}
     return dbc.Row(
         [
             dbc.Col(
@@ -42,7 +45,9 @@ def map_controls(context: Context, prefix: str = "") -> Any:
                 md=3,
             ),
             dbc.Col(
-                [dbc.Label("Group"), dcc.Dropdown(id=ids.MAP_GROUP, options=[], value=None)], md=2
+                [dbc.Label("Group"), dcc.Dropdown(id=ids.MAP_GROUP, options=[], value=None)],
+                md=2,
+                style=person_level,
             ),
             dbc.Col(
                 [
@@ -50,6 +55,7 @@ def map_controls(context: Context, prefix: str = "") -> Any:
                     dcc.Dropdown(id=ids.MAP_PERSON, options=[], value=None, disabled=not people),
                 ],
                 md=2,
+                style=person_level,
             ),
             dbc.Col(
                 [
@@ -64,6 +70,7 @@ def map_controls(context: Context, prefix: str = "") -> Any:
                     ),
                 ],
                 md=2,
+                style=person_level,
             ),
             dbc.Col(
                 [
