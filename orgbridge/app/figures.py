@@ -193,12 +193,14 @@ def matrix_figure(
     suppressed: list[str] | None = None,
     order: list[str] | None = None,
     axis_title: str = "Group",
+    row_title: str | None = None,
     share: bool = False,
 ) -> go.Figure:
     """Heatmap of a group x group table; blank cells are labelled as suppressed.
 
     Rows run top to bottom in the same ``order`` as the columns left to right, so the
     diagonal goes from the top-left corner. ``share``: the cells are shares (percentages).
+    ``row_title``: the rows' axis title when it differs from the columns' (a crosstab).
     """
     if order is not None and list(matrix.index) == list(matrix.columns):
         index = {str(g): g for g in matrix.index}
@@ -225,8 +227,9 @@ def matrix_figure(
         )
     )
     _layout(figure, title)
-    figure.update_yaxes(autorange="reversed", title=axis_title)
+    figure.update_yaxes(autorange="reversed", title=row_title or axis_title)
     figure.update_xaxes(title=axis_title, side="top")
+    figure.update_layout(margin={"t": 120}, title_y=0.98)
     if suppressed:
         figure.add_annotation(
             text=f"suppressed (fewer than threshold): {', '.join(suppressed[:8])}"

@@ -15,7 +15,7 @@ from orgbridge.app.services import GROUP_METRICS, PERSON_METRICS
 DESCRIPTIVE = {
     "group", "group_a", "group_b", "person", "person_a", "person_b", "person_id", "label",
     "note", "kind", "reason", "decision", "status", "start", "end", "snapshot", "programme",
-    "department", "level", "location", "division",
+    "department", "level", "location", "division", "a", "b", "layer",
 }  # fmt: skip
 
 

@@ -297,7 +297,10 @@ def communities_block(found: dict[str, Any], group_by: str) -> Any:
             ),
             dcc.Graph(
                 figure=figures.matrix_figure(
-                    found["crosstab"], title="People per community and group"
+                    found["crosstab"],
+                    title="People per community and group",
+                    axis_title=group_by.replace("_", " ").capitalize(),
+                    row_title="Community",
                 )
             ),
         ]
