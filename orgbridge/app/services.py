@@ -29,6 +29,7 @@ from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRI
 from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
 from orgbridge.app._services_recommend import RecommendServices
+from orgbridge.app._services_report import ReportServices
 from orgbridge.app._services_silos import SilosServices
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(SilosServices, ExposureServices, RecommendServices, DataServices):
+class Services(SilosServices, ExposureServices, RecommendServices, DataServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters
