@@ -12,7 +12,7 @@ WORKSPACE ?= workspace
 SAMPLE := examples/sample
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install dev system-deps lint typecheck neo4j-install neo4j-start neo4j-stop bench sample clean
+.PHONY: run test install dev system-deps lint typecheck neo4j-install neo4j-start neo4j-stop bench sample screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ test: $(DEVSTAMP) system-deps
 # ORGBRIDGE_BENCH_FULL=1 adds the million-person runs (tens of minutes).
 bench: $(DEVSTAMP) neo4j-start
 	status=0; $(PY) -m bench || status=$$?; $(MAKE) neo4j-stop; exit $$status
+
+# Every page for every role on the sample, in headless chromium, into docs/screenshots/.
+screenshots: $(DEVSTAMP) system-deps
+	$(PY) tools/screenshots.py
 
 sample: $(STAMP)
 	$(PY) examples/make_sample.py

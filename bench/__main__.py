@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.bench_recommend",
     "bench.bench_quality",
     "bench.bench_app",
+    "bench.bench_browser",
 ]
 
 

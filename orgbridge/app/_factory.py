@@ -19,6 +19,7 @@ from orgbridge.app._http_errors import install_error_handler
 from orgbridge.app._keys import app_keys
 from orgbridge.app._limits import install_request_limits
 from orgbridge.app._login_limit import LoginLimit
+from orgbridge.app._report_route import register_report
 from orgbridge.app._sessions import DEFAULT_LIFETIME, Sessions
 from orgbridge.app._settings import SETTINGS_FILE, load_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
@@ -31,7 +32,16 @@ from orgbridge.app._web_session import (
     register_logout,
 )
 from orgbridge.app.auth import USERS_FILE, demo_password_accounts
-from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
+from orgbridge.app.pages import (
+    data,
+    exposure,
+    glossary,
+    login,
+    overview,
+    programme,
+    recommend,
+    silos,
+)
 from orgbridge.app.pages._common import Context
 from orgbridge.app.services import PERMISSIONS, Services
 from orgbridge.errors import ParameterError
@@ -48,6 +58,7 @@ _NAV = (
     ("/recommend", "Recommend", "recommend"),
     ("/programme", "Programme", "aggregates"),
     ("/data", "Data", "data"),
+    ("/glossary", "Glossary", "aggregates"),
 )
 
 
@@ -182,7 +193,7 @@ def create_app(
         upload_bytes=int(max_upload_bytes),
     )
     context = Context(services, current_user)
-    for page in (overview, silos, exposure, recommend, programme, data):
+    for page in (overview, silos, exposure, recommend, programme, data, glossary):
         page.register(app, context)
     login.register(app, context, sessions, login_limit or LoginLimit())
 
@@ -217,6 +228,7 @@ def create_app(
     app.layout = shell
 
     register_logout(server, sessions, current_user)
+    register_report(server, services, current_user)
     server.config["ORGBRIDGE_SERVICES"] = services
     if precompute:
         services.start_precompute()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +33,17 @@ from orgbridge.disclosure import (
     suppression_plan,
 )
 from orgbridge.errors import OrgbridgeError, ParameterError
-from orgbridge.graph import OrgGraph
+from orgbridge.graph import OrgGraph, normalise_layers
 from orgbridge.graph._store import Store
+from orgbridge.metrics._communities import communities_of
 from orgbridge.metrics._privacy import DEFAULT_MIN_GROUP, check_min_group
+from orgbridge.metrics._saved import (
+    SAVED_METRICS,
+    SavedResults,
+    expected,
+    saved_results,
+    stale_reason,
+)
 
 __all__ = ["GROUP_METRICS", "OBJECTIVES", "PERSON_METRICS", "ServicesBase"]
 
@@ -44,6 +54,8 @@ PERSON_METRICS = ("degree", "exposure", "hops_to_leader", "groups_tied")
 #: Group metrics the group-level map can colour by.
 GROUP_METRICS = ("size", "ei_index", "ei_difference", "mean_exposure", "share_within_2_hops")
 PROGRAMME_LAYERS = ("mentoring", "sponsorship")
+
+_log = logging.getLogger("orgbridge.app")
 
 
 #: Run kinds ("pairs") as decision kinds ("pair").
@@ -71,6 +83,7 @@ class ServicesBase:
         self._scratch = scratch
         self._lock = ForkSafeLock(reentrant=True)  # a forked background job gets it free
         self._graph: OrgGraph | None = None
+        self._stamp: str | None = None  # the data stamp of the loaded graph (None: unknown)
         self._cache = AnalysisCache()
         self._offload = Offloader(offload_above)
         self._staged: dict[str, Any] = {}
@@ -87,15 +100,66 @@ class ServicesBase:
         """The stored organisation (loaded once, reloaded after an import)."""
         with self._lock:
             if self._graph is None:
+                before = self._data_stamp()
                 self._graph = self.store.load_graph()
+                # a save between the two reads: the loaded graph's stamp is unknown
+                self._stamp = before if before == self._data_stamp() else None
             return self._graph
+
+    def _data_stamp(self) -> str | None:
+        try:
+            stamp = self.store.data_stamp()
+        except (OrgbridgeError, AttributeError, NotImplementedError):
+            return None
+        return None if stamp is None else str(stamp)
+
+    def _saved(self) -> SavedResults | None:
+        """The per-person metrics ``orgbridge analyze`` saved, when they were computed from
+        exactly the loaded organisation the way the app computes them; else None (and the
+        log says why they are recomputed)."""
+        found: SavedResults | None = self._cached(("saved_metrics",), self._load_saved)
+        return found
+
+    def _load_saved(self) -> SavedResults | None:
+        graph = self.graph()
+        wanted = expected(self._stamp, layers=normalise_layers(None, graph.layers))
+        reason: str | None
+        try:
+            about = self.store.metrics_about(SAVED_METRICS)
+        except (OrgbridgeError, AttributeError, NotImplementedError) as error:
+            about, reason = {}, f"the store cannot say what they were computed from ({error})"
+        else:
+            reason = stale_reason(about, wanted)
+        if reason is None:
+            try:
+                saved = saved_results(graph, self.store.load_metrics(SAVED_METRICS))
+            except OrgbridgeError as error:
+                reason = str(error)
+            else:
+                _log.info(
+                    "per-person metrics loaded from the store (saved by orgbridge analyze, "
+                    "as of %s, data stamp %s)",
+                    about.get("as_of"),
+                    about.get("data"),
+                )
+                return saved
+        _log.info("per-person metrics recomputed: the saved ones are not used: %s", reason)
+        return None
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         return self._cache.get(key, compute)
 
+    def _view(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A role-independent aggregate view (group tables of one grouping), computed once
+        in the shared cache (cleared with the organisation: a new import, a new data stamp)
+        and handed out as a deep copy, so no caller can change what the next one gets."""
+        found: dict[str, Any] = copy.deepcopy(self._cached(("view", *key), compute))
+        return found
+
     def _reset(self) -> None:
         with self._lock:
             self._graph = None
+            self._stamp = None
             self._cache.clear()
 
     def default_group_by(self) -> str:
@@ -166,6 +230,7 @@ class ServicesBase:
     def analysis_steps(self, group_by: str) -> list[tuple[str, Callable[[], Any]]]:
         """The standard analysis of one grouping, cheapest first, as ``(label, compute)``."""
         return [
+            ("saved metrics", self._saved),
             ("exposure", self._exposure),
             ("equity", lambda: self._equity(group_by)),
             ("E-I index", lambda: self._ei(group_by)),
@@ -301,28 +366,46 @@ class ServicesBase:
         return table
 
     def _constraint(self) -> pd.DataFrame:
-        table: pd.DataFrame = self._cached(
-            ("constraint",), lambda: self._offload.run("constraint", self.graph()).table
-        )
+        def compute() -> pd.DataFrame:
+            saved = self._saved()
+            if saved is not None:
+                return saved.constraint
+            table: pd.DataFrame = self._offload.run("constraint", self.graph()).table
+            return table
+
+        table: pd.DataFrame = self._cached(("constraint",), compute)
         return table
 
     def _effective_size(self) -> pd.DataFrame:
-        table: pd.DataFrame = self._cached(
-            ("effective_size",), lambda: self._offload.run("effective_size", self.graph()).table
-        )
+        def compute() -> pd.DataFrame:
+            saved = self._saved()
+            if saved is not None:
+                return saved.effective_size
+            table: pd.DataFrame = self._offload.run("effective_size", self.graph()).table
+            return table
+
+        table: pd.DataFrame = self._cached(("effective_size",), compute)
         return table
 
     def _betweenness(self) -> pd.DataFrame:
-        table: pd.DataFrame = self._cached(
-            ("betweenness",), lambda: self._offload.run("betweenness", self.graph()).table
-        )
+        def compute() -> pd.DataFrame:
+            saved = self._saved()
+            if saved is not None:
+                return saved.betweenness
+            table: pd.DataFrame = self._offload.run("betweenness", self.graph()).table
+            return table
+
+        table: pd.DataFrame = self._cached(("betweenness",), compute)
         return table
 
     def _communities(self, group_by: str) -> Any:
-        return self._cached(
-            ("communities", group_by),
-            lambda: self._offload.run("communities", self.graph(), group_by=group_by, seed=0),
-        )
+        def compute() -> Any:
+            saved = self._saved()
+            if saved is not None:  # the saved partition, compared with this grouping
+                return communities_of(self.graph(), saved.community, group_by=group_by, seed=0)
+            return self._offload.run("communities", self.graph(), group_by=group_by, seed=0)
+
+        return self._cached(("communities", group_by), compute)
 
     def _grouping(self, group_by: str) -> Any:
         return self._cached(

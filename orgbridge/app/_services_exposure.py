@@ -30,22 +30,32 @@ class ExposureServices(ServicesBase):
 
     @requires("aggregates")
     def exposure(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
-        """Hops-to-leader distribution per group, equity table and gaps, least-exposed groups,
+        """Hops-to-leader distribution per group (over non-leaders), equity table and gaps,
+        least-exposed groups,
         as the disclosure policy shows them: hidden groups blank or pooled, the gap and the
-        least exposed taken over shown groups only, means over at least k people."""
+        least exposed taken over shown groups only, means over at least k people (the same
+        for every role: computed once per grouping, see :meth:`_view`)."""
         group_by = self._group_by(group_by)
+        return self._view(("exposure", group_by), lambda: self._exposure_view(group_by))
+
+    def _exposure_view(self, group_by: str) -> dict[str, Any]:
         plan = self._plan(group_by)
         equity = self._equity(group_by)
         hops = pd.to_numeric(self._exposure().table["hops_to_leader"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
         )
         buckets = np.select(
-            [np.isnan(hops), hops == 0, hops == 1, hops == 2, hops == 3],
-            ["unreachable", "leader", "1 hop", "2 hops", "3 hops"],
+            [np.isnan(hops), hops == 1, hops == 2, hops == 3],
+            ["unreachable", "1 hop", "2 hops", "3 hops"],
             "4+ hops",
         )
+        # over non-leaders, as the equity figures: leaders are at 0 hops by definition, and
+        # counting them would make the leaders' own department look best
+        others = hops != 0
         labels = self._group_labels(group_by)
-        distribution = pd.crosstab(pd.Series(labels, name="group"), pd.Series(buckets, name="hops"))
+        distribution = pd.crosstab(
+            pd.Series(labels[others], name="group"), pd.Series(buckets[others], name="hops")
+        )
         order = [
             c
             for c in ("leader", "1 hop", "2 hops", "3 hops", "4+ hops", "unreachable")
@@ -55,7 +65,7 @@ class ExposureServices(ServicesBase):
         shares = distribution.div(distribution.sum(axis=1), axis=0)
         sizes = distribution.sum(axis=1)
         shares = shares.reset_index().assign(size=sizes.to_numpy())
-        shares = self._disclose(shares, plan)
+        shares = self._disclose(shares)  # plan over non-leaders, as the equity table
         table = self._equity_shown(group_by)
         shown = table[~table["suppressed"].astype(bool)].copy()
         shown["share_within_2_hops"] = pd.to_numeric(shown["share_within_2_hops"], errors="coerce")

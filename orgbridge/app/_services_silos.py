@@ -74,9 +74,13 @@ class SilosServices(ServicesBase):
     def silos(self, user: User | None, group_by: Any = None) -> dict[str, Any]:
         """Group x group tie counts and density, E-I per group, and modularity, as the
         disclosure policy shows them (small groups pooled and unlabelled, complementary
-        suppression). Communities come from :meth:`communities` (they take longer).
+        suppression). Communities come from :meth:`communities` (they take longer). The same
+        for every role: computed once per grouping (see :meth:`_view`).
         """
         group_by = self._group_by(group_by)
+        return self._view(("silos", group_by), lambda: self._silos_view(group_by))
+
+    def _silos_view(self, group_by: str) -> dict[str, Any]:
         plan = self._plan(group_by)
         ties = self._group_ties(group_by)
         tie_matrix = metrics.tie_matrix
@@ -105,6 +109,9 @@ class SilosServices(ServicesBase):
         found.
         """
         group_by = self._group_by(group_by)
+        return self._view(("communities", group_by), lambda: self._communities_view(group_by))
+
+    def _communities_view(self, group_by: str) -> dict[str, Any]:
         try:
             found = self._communities(group_by)
         except OrgbridgeError as error:
@@ -138,6 +145,20 @@ class SilosServices(ServicesBase):
         group_by = self._group_by(group_by, person_level=True)
         limit = parse_int(limit, what="the number of brokers", low=1, high=5000)
         graph = self.graph()
+        table = self._broker_table(group_by).head(limit).copy()
+        positions = graph.positions(table["person_id"].astype(str))
+        table["group"] = self._person_attribute(user, group_by, positions)
+        table.insert(0, "person", self._labels(user, positions))
+        return pd.DataFrame(table.drop(columns="person_id").reset_index(drop=True))
+
+    def _broker_table(self, group_by: str) -> pd.DataFrame:
+        """Everyone's brokerage figures by decreasing betweenness (once per grouping)."""
+        table: pd.DataFrame = self._cached(
+            ("broker_table", group_by), lambda: self._compute_broker_table(group_by)
+        )
+        return table
+
+    def _compute_broker_table(self, group_by: str) -> pd.DataFrame:
         tied = self._groups_tied(group_by)
         table = (
             self._betweenness()[["person_id", "betweenness"]]
@@ -153,11 +174,9 @@ class SilosServices(ServicesBase):
                 how="left",
             )
         )
-        table = table.sort_values("betweenness", ascending=False, kind="stable").head(limit)
-        positions = graph.positions(table["person_id"].astype(str))
-        table["group"] = self._person_attribute(user, group_by, positions)
-        table.insert(0, "person", self._labels(user, positions))
-        return pd.DataFrame(table.drop(columns="person_id").reset_index(drop=True))
+        return table.sort_values("betweenness", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
 
     @requires("people")
     def export_brokers(self, user: User | None, group_by: Any = None) -> tuple[str, bytes]:

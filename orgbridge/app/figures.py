@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from orgbridge.app._format import (
+    column_kind,
+    column_label,
+    format_number,
+    format_points,
+    grid_formatter,
+)
 from orgbridge.app._layout import qualitative_palette
+from orgbridge.app.glossary import lookup
 from orgbridge.app.network import NetworkView
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "cytoscape_stylesheet",
     "ei_figure",
     "equity_figure",
+    "exposure_legend",
     "format_value",
     "grid_columns",
     "grid_rows",
@@ -37,8 +46,10 @@ __all__ = [
     "hops_figure",
     "legend_items",
     "matrix_figure",
+    "matrix_order",
     "proposal_rows",
     "report_rows",
+    "trend_figure",
 ]
 
 PALETTE = (
@@ -70,20 +81,17 @@ def _layout(figure: go.Figure, title: str) -> go.Figure:
 
 
 def format_value(value: float | None, fmt: str) -> str:
-    """A headline number as text: ``percent`` (0.42 -> 42%), ``signed`` or ``plain``.
+    """A headline number as text: ``percent`` (0.42 -> 42%), ``signed``, ``count`` or
+    ``plain`` (3 significant digits), as :func:`orgbridge.app._format.format_number`.
 
     Example
     -------
     >>> format_value(0.425, "percent"), format_value(-0.31, "signed"), format_value(None, "plain")
     ('42.5%', '-0.310', 'n/a')
+    >>> format_value(0.41234, "plain")
+    '0.412'
     """
-    if value is None:
-        return "n/a"
-    if fmt == "percent":
-        return f"{100 * value:.1f}%"
-    if fmt == "signed":
-        return f"{value:+.3f}"
-    return f"{value:.3f}"
+    return format_number(value, fmt)
 
 
 def headline_rows(overview: dict[str, Any]) -> list[dict[str, str]]:
@@ -94,7 +102,7 @@ def headline_rows(overview: dict[str, Any]) -> list[dict[str, str]]:
     >>> rows = headline_rows({"figures": [{"key": "ei_index", "label": "E-I", "value": -0.2,
     ...     "baseline": 0.5, "previous": -0.3, "format": "signed", "note": None}]})
     >>> rows[0]["value"], rows[0]["detail"]
-    ('-0.200', 'random mixing: +0.500; change since previous snapshot: +0.100')
+    ('-0.200', 'random mixing: +0.500; change since previous snapshot: +0.1')
     """
     rows = []
     for item in overview["figures"]:
@@ -104,7 +112,7 @@ def headline_rows(overview: dict[str, Any]) -> list[dict[str, str]]:
             details.append(f"random mixing: {format_value(item['baseline'], fmt)}")
         if item.get("previous") is not None and item.get("value") is not None:
             change = item["value"] - item["previous"]
-            shown = f"{100 * change:+.1f} points" if fmt == "percent" else f"{change:+.3f}"
+            shown = format_points(change) if fmt == "percent" else f"{change:+.3g}"
             details.append(f"change since previous snapshot: {shown}")
         if item.get("note"):
             details.append(str(item["note"]))
@@ -136,12 +144,77 @@ def _cell_labels(values: np.ndarray) -> np.ndarray:
     return np.asarray(labels, dtype=object)
 
 
-def matrix_figure(
-    matrix: pd.DataFrame, *, title: str, suppressed: list[str] | None = None
-) -> go.Figure:
-    """Heatmap of a group x group table; blank cells are labelled as suppressed."""
+def matrix_order(
+    matrix: pd.DataFrame, *, by: str = "size", sizes: pd.Series | None = None
+) -> list[str]:
+    """One order for the rows and columns of a square group x group table.
+
+    ``by="size"``: largest group first (``sizes`` by group, else the row totals);
+    ``by="cluster"``: groups with similar tie densities next to each other (average-linkage
+    hierarchical clustering of the rows of ``matrix``, optimal leaf order, scipy);
+    ``by="name"``: alphabetical. Blank rows (suppressed, pooled groups) always come last.
+
+    Example
+    -------
+    >>> m = pd.DataFrame([[9, 0, 8], [0, 9, 0], [8, 0, 9]], index=list("abc"),
+    ...                  columns=list("abc"), dtype=float)
+    >>> matrix_order(m, by="size", sizes=pd.Series({"a": 5, "b": 50, "c": 7}))
+    ['b', 'c', 'a']
+    >>> order = matrix_order(m, by="cluster")
+    >>> abs(order.index("a") - order.index("c"))  # a and c tie alike: neighbours
+    1
+    """
+    labels = [str(g) for g in matrix.index]
     values = matrix.to_numpy(dtype=float)
-    text = np.where(np.isnan(values), "suppressed", _cell_labels(np.nan_to_num(values)))
+    blank = np.isnan(values).all(axis=1)
+    kept = [g for g, b in zip(labels, blank, strict=True) if not b]
+    tail = [g for g, b in zip(labels, blank, strict=True) if b]
+    if by == "name":
+        return sorted(kept, key=str.casefold) + tail
+    if by == "cluster" and len(kept) > 2:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+
+        rows = np.nan_to_num(values[~blank])
+        top = rows.max(axis=1, keepdims=True)
+        rows = rows / np.where(top > 0, top, 1.0)  # profile of ties, not the group's size
+        tree = linkage(rows, method="average", metric="euclidean", optimal_ordering=True)
+        return [kept[i] for i in leaves_list(tree)] + tail
+    if sizes is not None:
+        weight = pd.Series(sizes).rename(index=str).reindex(kept).fillna(0).to_numpy(float)
+    else:
+        weight = np.nan_to_num(values[~blank]).sum(axis=1)
+    ranked = sorted(range(len(kept)), key=lambda i: (-weight[i], kept[i].casefold()))
+    return [kept[i] for i in ranked] + tail
+
+
+def matrix_figure(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    suppressed: list[str] | None = None,
+    order: list[str] | None = None,
+    axis_title: str = "Group",
+    row_title: str | None = None,
+    share: bool = False,
+) -> go.Figure:
+    """Heatmap of a group x group table; blank cells are labelled as suppressed.
+
+    Rows run top to bottom in the same ``order`` as the columns left to right, so the
+    diagonal goes from the top-left corner. ``share``: the cells are shares (percentages).
+    ``row_title``: the rows' axis title when it differs from the columns' (a crosstab).
+    """
+    if order is not None and list(matrix.index) == list(matrix.columns):
+        index = {str(g): g for g in matrix.index}
+        chosen = [index[g] for g in order if g in index]
+        chosen += [g for g in matrix.index if g not in chosen]
+        matrix = matrix.loc[chosen, chosen]
+    values = matrix.to_numpy(dtype=float)
+    labels = (
+        np.vectorize(lambda v: format_number(v, "percent"), otypes=[object])(np.nan_to_num(values))
+        if share and values.size
+        else _cell_labels(np.nan_to_num(values))
+    )
+    text = np.where(np.isnan(values), "suppressed", labels)
     figure = go.Figure(
         go.Heatmap(
             z=values,
@@ -155,6 +228,9 @@ def matrix_figure(
         )
     )
     _layout(figure, title)
+    figure.update_yaxes(autorange="reversed", title=row_title or axis_title)
+    figure.update_xaxes(title=axis_title, side="top")
+    figure.update_layout(margin={"t": 120}, title_y=0.98)
     if suppressed:
         figure.add_annotation(
             text=f"suppressed (fewer than threshold): {', '.join(suppressed[:8])}"
@@ -197,7 +273,8 @@ def ei_figure(table: pd.DataFrame) -> go.Figure:
                 textposition="outside",
             )
         )
-    figure.update_yaxes(range=[-1.05, 1.05])
+    figure.update_yaxes(range=[-1.05, 1.05], title="E-I index (-1 inward, +1 outward)")
+    figure.update_xaxes(title="Group")
     return _layout(figure, "E-I index per group (below its baseline: more inward than chance)")
 
 
@@ -223,12 +300,21 @@ def hops_figure(distribution: pd.DataFrame) -> go.Figure:
             for b in buckets
         ]
     )
-    figure.update_layout(barmode="stack", yaxis_tickformat=".0%")
+    figure.update_layout(
+        barmode="stack",
+        yaxis_tickformat=".0%",
+        yaxis_title="Share of the group's people",
+        xaxis_title="Group",
+        legend_title_text="Hops to nearest leader",
+    )
+    figure.update_traces(hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
     return _layout(figure, "Hops to the nearest leader, by group")
 
 
-def equity_figure(table: pd.DataFrame) -> go.Figure:
-    """Share within 1 and 2 hops of a leader per group; suppressed groups are labelled."""
+def equity_figure(table: pd.DataFrame, organisation: float | None = None) -> go.Figure:
+    """Share of non-leaders within 1 and 2 hops of a leader per group, against the
+    organisation's share within 2 hops (a dashed line; leaders excluded everywhere);
+    suppressed groups are labelled."""
     shown = table[~table["suppressed"].astype(bool)]
     hidden = table[table["suppressed"].astype(bool)]
     groups = [str(g) for g in shown["group"]]
@@ -255,8 +341,24 @@ def equity_figure(table: pd.DataFrame) -> go.Figure:
                 marker_color=SUPPRESSED_COLOUR,
             )
         )
-    figure.update_layout(barmode="group", yaxis_tickformat=".0%")
-    return _layout(figure, "Access to leadership by group")
+    if organisation is not None and len(groups):
+        figure.add_trace(
+            go.Scatter(
+                x=groups,
+                y=[organisation] * len(groups),
+                mode="lines",
+                line={"dash": "dash", "color": "#333"},
+                name=f"organisation, within 2 hops ({format_number(organisation, 'percent')})",
+            )
+        )
+    figure.update_layout(
+        barmode="group",
+        yaxis_tickformat=".0%",
+        yaxis_title="Share of non-leaders (leaders excluded)",
+        xaxis_title="Group",
+    )
+    figure.update_traces(hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
+    return _layout(figure, "Access to leadership by group, against the organisation")
 
 
 def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
@@ -267,7 +369,10 @@ def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
             x=[str(g) for g in shown["group"]], y=pd.to_numeric(shown["coverage"], errors="coerce")
         )
     )
-    figure.update_layout(yaxis_tickformat=".0%")
+    figure.update_layout(
+        yaxis_tickformat=".0%", yaxis_title="Share of people in a pair or sponsorship"
+    )
+    figure.update_xaxes(title="Group")
     return _layout(figure, "Programme coverage by group")
 
 
@@ -286,8 +391,8 @@ def before_after_figure(simulation: dict[str, Any]) -> go.Figure:
     ]
     figure = go.Figure(
         [
-            go.Bar(x=keys, y=[before[k] for k in keys], name="before"),
-            go.Bar(x=keys, y=[after[k] for k in keys], name="after"),
+            go.Bar(x=[column_label(k) for k in keys], y=[before[k] for k in keys], name="before"),
+            go.Bar(x=[column_label(k) for k in keys], y=[after[k] for k in keys], name="after"),
         ]
     )
     figure.update_layout(barmode="group")
@@ -434,6 +539,33 @@ def legend_items(view: NetworkView) -> list[tuple[str, str]]:
     return [(colour, label) for label, colour in items]
 
 
+def exposure_legend(view: NetworkView, steps: int = 5) -> list[tuple[str, str]]:
+    """(colour, text) swatches of a numeric colour scale from its minimum to its maximum at
+    ``steps`` even points (not only the values present), plus grey for suppressed groups.
+
+    Example
+    -------
+    >>> nodes = pd.DataFrame({"id": ["a", "b"], "label": ["A", "B"], "x": [0.0, 1.0],
+    ...     "y": [0.0, 1.0], "colour": [0.1, float("nan")], "size": [1.0, 2.0],
+    ...     "hover": ["A", "B"]})
+    >>> edges = pd.DataFrame({"source": [], "target": [], "weight": []})
+    >>> [t for _, t in exposure_legend(NetworkView("group", nodes, edges, "mean_exposure",
+    ...     "size"), steps=2)]
+    ['Mean exposure 0.1', 'suppressed (small group)']
+    """
+    values = pd.to_numeric(view.nodes["colour"], errors="coerce").to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    name = column_label(view.colour_by)
+    items: list[tuple[str, str]] = []
+    if len(finite):
+        points = np.unique(np.linspace(finite.min(), finite.max(), steps))
+        ramp = _ramp(np.concatenate([[finite.min(), finite.max()], points]))[2:]
+        items = [(c, f"{name} {format_number(v)}") for c, v in zip(ramp, points, strict=True)]
+    if not np.isfinite(values).all():
+        items.append((SUPPRESSED_COLOUR, "suppressed (small group)"))
+    return items
+
+
 # ---- grids ---------------------------------------------------------------------------------
 
 
@@ -457,19 +589,37 @@ def _plain(value: Any) -> Any:
 
 
 def grid_columns(frame: pd.DataFrame, *, checkbox: str | None = None) -> list[dict[str, Any]]:
-    """AG Grid column definitions: numbers right-aligned with 3 significant digits."""
+    """AG Grid column definitions: human headers (with the glossary sentence as their
+    tooltip), shares as percentages, counts with thousands separators, other numbers to 3
+    significant digits.
+
+    Example
+    -------
+    >>> cols = grid_columns(pd.DataFrame({"Effective_size": [1.5], "group_a": ["x"]}))
+    >>> [c["headerName"] for c in cols], "headerTooltip" in cols[0]
+    (['Effective size', 'Group A'], True)
+    """
     columns = []
     for name in frame.columns:
+        header = column_label(name)
         column: dict[str, Any] = {
             "field": str(name),
+            "headerName": header,
             "sortable": True,
             "filter": True,
             "resizable": True,
         }
-        if pd.api.types.is_float_dtype(frame[name]):
-            column["valueFormatter"] = {
-                "function": "params.value == null ? 'suppressed' : d3.format('.3~g')(params.value)"
-            }
+        explained = lookup(header) or lookup(str(name))
+        if explained is not None:
+            column["headerTooltip"] = f"{explained.title}: {explained.sentence}"
+        if pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(
+            frame[name]
+        ):
+            kind = column_kind(str(name))
+            if kind == "plain" and pd.api.types.is_integer_dtype(frame[name]):
+                kind = "count"
+            column["valueFormatter"] = grid_formatter(kind)
+            column["type"] = "rightAligned"
         if checkbox is not None and name == checkbox:
             column["checkboxSelection"] = True
             column["headerCheckboxSelection"] = True
@@ -598,6 +748,36 @@ def highlight_stylesheet(
     return kept
 
 
+def trend_figure(trends: pd.DataFrame, key: str) -> go.Figure:
+    """One headline (``key``) at each snapshot, from :meth:`Services.trends` rows.
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"snapshot": ["2025-01-01", "2026-01-01"], "key": ["coverage"] * 2,
+    ...     "label": ["Programme coverage"] * 2, "value": [0.1, 0.2], "format": ["percent"] * 2})
+    >>> trend_figure(t, "coverage").layout.yaxis.tickformat
+    '.0%'
+    """
+    rows = trends[trends["key"] == key]
+    fmt = str(rows["format"].iloc[0]) if len(rows) else "plain"
+    label = str(rows["label"].iloc[0]) if len(rows) else key
+    figure = go.Figure(
+        go.Scatter(
+            x=[str(s)[:19] for s in rows["snapshot"]],
+            y=pd.to_numeric(rows["value"], errors="coerce"),
+            mode="lines+markers",
+            name=label,
+        )
+    )
+    figure.update_layout(
+        height=260,
+        yaxis_tickformat=".0%" if fmt == "percent" else ".3~r",
+        xaxis_title="Snapshot (import)",
+        yaxis_title=label,
+    )
+    return _layout(figure, label)
+
+
 def programme_history_figure(history: pd.DataFrame, measure: str) -> go.Figure:
     """One line per group: ``measure`` (coverage or share within 2 hops) at each snapshot.
 
@@ -615,6 +795,6 @@ def programme_history_figure(history: pd.DataFrame, measure: str) -> go.Figure:
         for group, rows in (shown.groupby("group", sort=True) if len(shown) else [])
     ]
     figure = go.Figure(traces)
-    figure.update_layout(yaxis_tickformat=".0%")
+    figure.update_layout(yaxis_tickformat=".0%", yaxis_title=column_label(measure))
     title = "Programme coverage" if measure == "coverage" else "Within 2 hops of a leader"
     return _layout(figure, f"{title} by group, at each programme start and now")

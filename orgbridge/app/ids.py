@@ -18,10 +18,16 @@ LOGIN_REDIRECT = "login-redirect"
 OVERVIEW_CARDS = "overview-cards"
 OVERVIEW_ALERT = "overview-alert"
 OVERVIEW_LOAD = "overview-load"
+OVERVIEW_TRENDS = "overview-trends"
+OVERVIEW_REPORT = "overview-report"
+
+# ---- glossary ----------------------------------------------------------------------------
+GLOSSARY_LIST = "glossary-list"
 
 # ---- silos -------------------------------------------------------------------------------
 SILO_GROUP_BY = "silo-group-by"
 SILO_MATRIX_VALUE = "silo-matrix-value"
+SILO_MATRIX_ORDER = "silo-matrix-order"
 SILO_HEATMAP = "silo-heatmap"
 SILO_EI = "silo-ei"
 SILO_COMMUNITIES = "silo-communities"
@@ -68,6 +74,7 @@ EXPOSURE_HOPS = "exposure-hops"
 EXPOSURE_EQUITY = "exposure-equity"
 EXPOSURE_LEAST = "exposure-least"
 EXPOSURE_MAP = "exposure-map"
+EXPOSURE_MAP_LEGEND = "exposure-map-legend"
 EXPOSURE_ALERT = "exposure-alert"
 
 # ---- recommend ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
 from orgbridge.app._services_map import MapServices
 from orgbridge.app._services_recommend import RecommendServices
+from orgbridge.app._services_report import ReportServices
 
 __all__ = [
     "GROUP_METRICS",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(MapServices, ExposureServices, RecommendServices, DataServices):
+class Services(MapServices, ExposureServices, RecommendServices, DataServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters

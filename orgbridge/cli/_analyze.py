@@ -41,18 +41,21 @@ def register(commands: Any) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    """Analyse the stored organisation; write JSON/HTML; save per-person metrics back."""
+    """Analyse the stored organisation; write JSON/HTML; save per-person metrics back with
+    what they were computed from (the app reuses them while that still holds)."""
     import datetime as dt
 
-    import pandas as pd
-
     from orgbridge.metrics import analyze, check_min_group
+    from orgbridge.metrics._saved import SAVED_METRICS, person_table, provenance
     from orgbridge.report import render_html
 
     check_min_group(args.min_group)
     store = open_store(args)
     try:
-        graph = store.load_graph().snapshot(args.as_of or dt.date.today().isoformat())
+        stamp = store.data_stamp()
+        stored = store.load_graph()
+        as_of = args.as_of or dt.date.today().isoformat()
+        graph = stored.snapshot(as_of)
         analysis = analyze(
             graph,
             group_by=args.group_by,
@@ -62,8 +65,18 @@ def run_analyze(args: argparse.Namespace) -> int:
         )
         document = analysis.to_dict()
         if not args.no_save:
-            people = pd.DataFrame(document["people"]).drop(columns=["group"])
-            store.save_metrics(people, name="analysis")
+            # a snapshot only drops people and ties: same counts means the same data
+            whole = graph.n_people == stored.n_people and graph.tie_counts() == (
+                stored.tie_counts()
+            )
+            about = provenance(
+                stamp,
+                whole=whole,
+                layers=document["parameters"]["layers"],
+                seed=args.seed,
+                as_of=as_of,
+            )
+            store.save_metrics(person_table(analysis), name=SAVED_METRICS, about=about)
     finally:
         store.close()
     if args.json_file:

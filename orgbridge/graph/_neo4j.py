@@ -17,9 +17,11 @@ _ord, _gen}]->(:Person)``
 ``(:OrgbridgeMeta {key: 'orgbridge'})``
     schema version, special-category attributes and metadata (JSON), the people column
     spec (pandas dtypes, so loading gives the same dtypes as the workspace), the layers,
-    the state of the last save and the log sequences.
+    the state of the last save, the content hash of the saved organisation (``data_stamp``)
+    and the log sequences.
 ``(:ImportLog)``, ``(:ProposalRun)``, ``(:Decision)``, ``(:AuditEntry)``, ``(:MetricTable)``
-    the logs. Metric values are also written on the people as ``<name>_<column>``
+    the logs (a metric table also keeps what it was computed from, ``about``, as JSON).
+    Metric values are also written on the people as ``<name>_<column>``
     properties, and proposals and decisions as ``PROPOSED`` / ``DECIDED`` relationships,
     for people browsing the graph; the exact tables are kept on the run and metric nodes.
 
@@ -63,6 +65,7 @@ from orgbridge.graph._neo4j_values import (
 )
 from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
+from orgbridge.graph._stamp import data_stamp
 from orgbridge.graph._store import SCHEMA_VERSION, ClosingStore
 
 __all__ = ["Neo4jStore", "relationship_type"]
@@ -428,9 +431,21 @@ class Neo4jStore(ClosingStore):
 
     # ---- metrics -------------------------------------------------------------------------
 
-    def save_metrics(self, table: pd.DataFrame, *, name: str) -> None:
+    def data_stamp(self) -> str | None:
+        """The content hash of the saved organisation (None before the first complete save,
+        and while a save is running or was interrupted)."""
+        meta = self._meta()
+        if meta.get("state") != "complete":
+            return None
+        stamp = meta.get("data_stamp")
+        return None if stamp is None else str(stamp)
+
+    def save_metrics(
+        self, table: pd.DataFrame, *, name: str, about: dict[str, Any] | None = None
+    ) -> None:
         """Store a per-person table (``person_id`` plus metric columns) under ``name``,
-        replacing an earlier one of that name, in one transaction.
+        replacing an earlier one of that name, with ``about`` (what it was computed from,
+        JSON-able), in one transaction.
 
         The table is kept exactly; its numeric and boolean columns are also set on the
         people as ``<name>_<column>`` properties so they show when browsing the graph.
@@ -463,11 +478,12 @@ class Neo4jStore(ClosingStore):
                 run(f"MATCH (p:Person) REMOVE {removed}")
             run(
                 "MERGE (t:MetricTable {name: $name}) SET t.table = $blob, t.properties = $props,"
-                " t.at = $at",
+                " t.at = $at, t.about = $about",
                 name=name,
                 blob=blob,
                 props=json.dumps(props),
                 at=self._now(),
+                about=json.dumps(about or {}, sort_keys=True, default=str),
             )
             if assign:
                 for chunk in _chunks(rows, _BATCH):
@@ -486,6 +502,14 @@ class Neo4jStore(ClosingStore):
         return from_ipc(rows[0]["b"])
 
     # ---- programme operations -------------------------------------------------------------
+
+    def metrics_about(self, name: str) -> dict[str, Any]:
+        """What the metric table ``name`` was computed from, as saved (empty if unknown)."""
+        rows = self._auto("MATCH (t:MetricTable {name: $name}) RETURN t.about AS a", name=name)
+        if not rows or rows[0]["a"] is None:
+            return {}
+        found: dict[str, Any] = json.loads(rows[0]["a"])
+        return found
 
     def save_programme(self, tables: dict[str, pd.DataFrame]) -> None:
         """Replace the stored programme tables (``docs/programme.md``) in one transaction;
@@ -707,6 +731,7 @@ class _SavePlan:
         self.counts = (graph.n_people, int(sum(graph.tie_counts().values())))
         self.special = json.dumps(sorted(graph.special))
         self.metadata = json.dumps(graph.metadata, default=str, sort_keys=True)
+        self.stamp = data_stamp(graph)
 
     def write(self, run: Run, progress: Progress, implicit: Run | None = None) -> None:
         """Write the plan through ``run`` (one transaction or one per call); ``implicit``
@@ -767,7 +792,8 @@ class _SavePlan:
             "MATCH (m:OrgbridgeMeta {key: $key}) "
             "SET m.state = 'complete', m.gen = $gen, m.schema_version = $version, "
             "m.people_spec = $spec, m.people_schema = $schema, m.people_spec_names = $names, "
-            "m.layers = $layers, m.special = $special, m.metadata = $metadata "
+            "m.layers = $layers, m.special = $special, m.metadata = $metadata, "
+            "m.data_stamp = $stamp "
             "REMOVE m.saving_gen, m.pending_names "
             "CREATE (:ImportLog {import_id: $seq, at: $at, people: $people, ties: $ties, "
             "rows_in: $rows_in, rows_loaded: $rows_loaded, rows_rejected: $rows_rejected, "
@@ -781,6 +807,7 @@ class _SavePlan:
             layers=json.dumps(self.layers),
             special=self.special,
             metadata=self.metadata,
+            stamp=self.stamp,
             seq=seq,
             at=self.at,
             people=self.counts[0],

@@ -1,7 +1,8 @@
 """The store contract: what the DuckDB workspace and the Neo4j store both provide.
 
 A store keeps one organisation: its people and ties (``reports_to`` is derived from
-``manager_id`` and not stored as ties), the import log, metric results, proposals,
+``manager_id`` and not stored as ties) with their content hash (the data stamp), the import
+log, metric results with what they were computed from, proposals,
 decisions and an audit log. Every write is one transaction: it happens whole or not at all.
 """
 
@@ -38,9 +39,21 @@ class Store(Protocol):
         rows_rejected, report`` (the report as JSON text)."""
         ...
 
-    def save_metrics(self, table: pd.DataFrame, *, name: str) -> None:
-        """Store per-person metric columns (``person_id`` plus numeric columns) under ``name``;
-        a later save under the same name replaces it."""
+    def data_stamp(self) -> str | None:
+        """The content hash of the saved organisation (:func:`~orgbridge.graph._stamp.
+        data_stamp`), recorded by every save; None when nothing (complete) was saved."""
+        ...
+
+    def save_metrics(
+        self, table: pd.DataFrame, *, name: str, about: dict[str, Any] | None = None
+    ) -> None:
+        """Store per-person metric columns (``person_id`` plus numeric columns) under ``name``
+        with ``about``, what they were computed from (JSON-able: the data stamp, layers,
+        seed, ...); a later save under the same name replaces both."""
+        ...
+
+    def metrics_about(self, name: str) -> dict[str, Any]:
+        """The ``about`` saved with the metric table ``name`` (empty when none was)."""
         ...
 
     def load_metrics(self, name: str) -> pd.DataFrame:

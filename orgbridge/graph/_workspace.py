@@ -3,7 +3,9 @@
 Layout (schema version 1), all in ``<folder>/orgbridge.duckdb``:
 
 ``meta(key, value)``
-    ``schema_version``, ``special`` (JSON list) and ``metadata`` (JSON object);
+    ``schema_version``, ``special`` (JSON list), ``metadata`` (JSON object), ``data_stamp``
+    (the content hash of the saved organisation) and ``metrics_about:<name>`` (what the
+    metric table ``<name>`` was computed from, JSON);
 ``frames(key, table_name, columns)``
     every table whose columns vary (people, metric tables, proposals) with the pandas
     dtype of each column as JSON, so loading restores the exact dtypes;
@@ -85,6 +87,7 @@ from orgbridge.graph._orggraph import OrgGraph
 from orgbridge.graph._parent_link import ParentLink, ParentServer
 from orgbridge.graph._private import make_private, tighten
 from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
+from orgbridge.graph._stamp import data_stamp
 from orgbridge.graph._store import SCHEMA_VERSION, ClosingStore
 
 __all__ = ["WORKSPACE_FILE", "Workspace"]
@@ -123,8 +126,10 @@ _REMOTE_METHODS = frozenset(
         "save_graph",
         "load_graph",
         "import_log",
+        "data_stamp",
         "save_metrics",
         "load_metrics",
+        "metrics_about",
         "save_proposals",
         "load_proposals",
         "proposal_parameters",
@@ -539,6 +544,7 @@ class Workspace(ClosingStore):
         ties_table, layer_names = _tie_arrow(graph)
         metadata = json.dumps(graph.metadata, default=str, sort_keys=True)
         special = json.dumps(sorted(graph.special))
+        stamp = data_stamp(graph)
         log = dict(log or {})
         report = json.dumps(log, default=str, sort_keys=True)
         with self._transaction():
@@ -556,6 +562,7 @@ class Workspace(ClosingStore):
                 )
             self._set_meta("special", special)
             self._set_meta("metadata", metadata)
+            self._set_meta("data_stamp", stamp)
             self._con.execute(
                 "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -608,9 +615,18 @@ class Workspace(ClosingStore):
     # ---- metrics -------------------------------------------------------------------------
 
     @_in_owner
-    def save_metrics(self, table: pd.DataFrame, *, name: str) -> None:
+    @_reads
+    def data_stamp(self) -> str | None:
+        """The content hash of the saved organisation (None before the first save)."""
+        return self._meta("data_stamp")
+
+    @_in_owner
+    def save_metrics(
+        self, table: pd.DataFrame, *, name: str, about: dict[str, Any] | None = None
+    ) -> None:
         """Store a per-person table (``person_id`` plus metric columns) under ``name``,
-        replacing an earlier one of that name.
+        replacing an earlier one of that name, with ``about`` (what it was computed from,
+        JSON-able) in the same transaction.
 
         Raises
         ------
@@ -619,8 +635,17 @@ class Workspace(ClosingStore):
         """
         if PERSON_ID not in table.columns:
             raise StoreError(f"metric table {name!r} has no person_id column")
+        text = json.dumps(about or {}, sort_keys=True, default=str)
         with self._transaction():
             self._write_frame(f"metrics:{name}", _table_name("metrics", name), table)
+            self._set_meta(f"metrics_about:{name}", text)
+
+    @_in_owner
+    @_reads
+    def metrics_about(self, name: str) -> dict[str, Any]:
+        """What the metric table ``name`` was computed from, as saved (empty if unknown)."""
+        found: dict[str, Any] = json.loads(self._meta(f"metrics_about:{name}") or "{}")
+        return found
 
     @_in_owner
     @_reads

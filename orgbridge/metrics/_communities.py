@@ -26,7 +26,12 @@ from orgbridge.metrics._grouping import GroupBy, grouping
 from orgbridge.metrics._result import Result
 from orgbridge.metrics._silos import metric_parameters, partition_modularity, undirected_edges
 
-__all__ = ["adjusted_rand_index", "communities", "normalized_mutual_information"]
+__all__ = [
+    "adjusted_rand_index",
+    "communities",
+    "communities_of",
+    "normalized_mutual_information",
+]
 
 
 def communities(
@@ -80,8 +85,6 @@ def communities(
     """
     import igraph as ig
 
-    groups = grouping(graph, group_by)
-    src, dst, w = undirected_edges(graph, layers, weight)
     ig_graph = graph.igraph(layers)
     ig.set_random_number_generator(random.Random(seed))
     try:
@@ -93,7 +96,50 @@ def communities(
         )
     finally:
         ig.set_random_number_generator(random)
-    membership = _by_size(np.asarray(clustering.membership, dtype=np.int64))
+    return communities_of(
+        graph,
+        np.asarray(clustering.membership, dtype=np.int64),
+        group_by=group_by,
+        layers=layers,
+        weight=weight,
+        seed=seed,
+        resolution=resolution,
+        iterations=iterations,
+    )
+
+
+def communities_of(
+    graph: OrgGraph,
+    membership: Any,
+    *,
+    group_by: GroupBy = "department",
+    layers: LayerSpec = None,
+    weight: bool = False,
+    seed: int = 0,
+    resolution: float = 1.0,
+    iterations: int = 2,
+) -> Result:
+    """The :func:`communities` result of a partition already found (one label per person in
+    people order), e.g. the ``community`` column a saved analysis kept: the same table and
+    values, without running Leiden again. The other parameters are recorded as given.
+
+    Example
+    -------
+    >>> people = pd.DataFrame({"person_id": list("abcdef"), "department": list("XXXYYY")})
+    >>> ties = pd.DataFrame({"source": list("abdeac"), "target": list("bcefcd"),
+    ...                      "layer": "collaboration"})
+    >>> r = communities_of(OrgGraph.from_frames(people, ties), [1, 1, 1, 0, 0, 0])
+    >>> r["count"], r.table["community"].tolist(), r["nmi"]
+    (2, [0, 0, 0, 1, 1, 1], 1.0)
+    """
+    groups = grouping(graph, group_by)
+    src, dst, w = undirected_edges(graph, layers, weight)
+    labels = np.asarray(membership, dtype=np.int64)
+    if labels.shape != (graph.n_people,):
+        raise ParameterError(
+            f"a partition needs one label per person ({graph.n_people}), got {labels.shape}"
+        )
+    membership = _by_size(np.unique(labels, return_inverse=True)[1].astype(np.int64))
     sizes = np.bincount(membership)
     _, _, contribution = partition_modularity(membership, len(sizes), src, dst, w, resolution)
     q = float(contribution.sum()) if float(w.sum()) > 0 else float("nan")

@@ -102,7 +102,7 @@ def test_before_after_uses_overall_values() -> None:
             "after": {"ei_index": -0.1, "share_within_2_hops": {"overall": 0.7}},
         }
     )
-    assert list(figure.data[0].x) == ["ei_index", "share_within_2_hops"]
+    assert list(figure.data[0].x) == ["E-I index", "Within 2 hops"]  # human names
     assert list(figure.data[1].y) == [-0.1, 0.7]
 
 
@@ -123,6 +123,6 @@ def test_headline_rows_show_change_in_points_for_shares() -> None:
         }
     )
     assert (
-        rows[0]["value"] == "30.0%"
-        and rows[0]["detail"] == "change since previous snapshot: +5.0 points"
+        rows[0]["value"] == "30%"
+        and rows[0]["detail"] == "change since previous snapshot: +5 points"
     )

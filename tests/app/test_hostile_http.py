@@ -498,3 +498,49 @@ def test_scan_tolerates_echoes_but_not_special_categories(promise: Promise) -> N
     assert any("offered" in p for p in hostile.scan(promise, "admin", {}, offered))
     refused = _reply({"response": {"alert": {"children": "cannot group by 'gender'"}}})
     assert hostile.scan(promise, "admin", {"silo-group-by.value": "gender"}, refused) == []
+
+
+# ---- the downloadable report (GET /report.html) ---------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_report_download_gives_each_role_only_aggregates(live: HostileApp, role: str) -> None:
+    """The report route checks the session on the server: anonymous gets 401 and nothing;
+    every other role (executive included) gets an aggregate-only page: no name, person id,
+    pseudonym, label of a group under 5 people or special-category value, whatever
+    ``group_by`` it asks for; a forbidden or malformed ``group_by`` is a 400, never a 500."""
+    client = live.client(role)
+    findings = []
+    for group_by in (None, "department", "person_id", "name", SPECIAL, "../x", "x" * 5000):
+        params = {} if group_by is None else {"group_by": group_by}
+        reply = client.http.get(
+            f"{live.server.url}/report.html", params=params, timeout=hostile.REQUEST_TIMEOUT
+        )
+        text = reply.text
+        where = f"group_by={str(group_by)[:20]!r}: HTTP {reply.status_code}"
+        if reply.status_code >= 500:
+            findings.append(where)
+            continue
+        if role == "anonymous":
+            if reply.status_code != 401 or live.promise.labels.search(text):
+                findings.append(f"{where}: anonymous got {text[:80]!r}")
+            continue
+        if group_by in (None, "department"):
+            if reply.status_code != 200 or "<html" not in text:
+                findings.append(f"{where}: no report ({text[:80]!r})")
+            elif "attachment" not in reply.headers.get("Content-Disposition", ""):
+                findings.append(f"{where}: not a download")
+        elif reply.status_code != 400:
+            findings.append(f"{where}: a forbidden grouping was not refused")
+        for pattern, what in (
+            (live.promise.names, "a name"),
+            (hostile.PERSON_ID, "a person id"),
+            (hostile.PSEUDONYM, "a pseudonym"),
+            (live.promise.small, "a label of a group under 5 people"),
+            (live.promise.special, f"a {SPECIAL} value"),
+        ):
+            hit = pattern.search(text)
+            if hit:
+                findings.append(f"{where}: {what} ({hit.group(0)!r})")
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)

@@ -42,7 +42,7 @@ STANDARD = [
 def test_precompute_fills_the_shared_cache(services: Services) -> None:
     assert not any(services._cache.ready(key) for key in STANDARD)
     status = services.precompute()
-    assert status == {"running": False, "done": 13, "total": 13, "step": None, "error": None}
+    assert status == {"running": False, "done": 14, "total": 14, "step": None, "error": None}
     assert [key for key in STANDARD if not services._cache.ready(key)] == []
 
 
@@ -51,7 +51,7 @@ def test_background_precompute_and_pages_agree(services: Services) -> None:
     assert services.precompute_status()["running"] or not thread.is_alive()
     silos = services.silos(EXEC)  # may wait on the thread's slots, never computes twice
     thread.join(60)
-    assert not thread.is_alive() and services.precompute_status()["done"] == 13
+    assert not thread.is_alive() and services.precompute_status()["done"] == 14
     fresh = Services(services.store, pseudonym_key=b"test")
     pd.testing.assert_frame_equal(silos["counts"], fresh.silos(EXEC)["counts"])
     assert silos["modularity"] == fresh.silos(EXEC)["modularity"]
@@ -63,7 +63,7 @@ def test_status_text_shows_progress_then_stops_polling() -> None:
     )
     assert "2 of 12" in text and "betweenness" in text and not stop
     text, stop = status_text(
-        {"running": False, "done": 13, "total": 13, "step": None, "error": "x: y"}
+        {"running": False, "done": 14, "total": 14, "step": None, "error": "x: y"}
     )
     assert "could not be computed: x: y" in text and stop
 
@@ -234,5 +234,5 @@ def test_a_confirmed_upload_restarts_the_precompute(services: Services) -> None:
     thread.join(60)
     assert services.graph().n_people == 6
     status = services.precompute_status()
-    assert (status["done"], status["error"]) == (13, None)
+    assert (status["done"], status["error"]) == (14, None)
     assert services._cache.ready(("exposure",)) and services._cache.ready(("betweenness",))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from orgbridge.graph import OrgGraph
+from orgbridge.graph._stamp import data_stamp
 from orgbridge.graph._store import Store
 
 
@@ -95,6 +96,31 @@ def test_metrics_round_trip_and_replace(store: Store) -> None:
     pd.testing.assert_frame_equal(got, table, check_dtype=False)
     store.save_metrics(table.iloc[1:], name="exposure")
     assert store.load_metrics("exposure")["person_id"].tolist() == ["b"]
+
+
+def test_the_data_stamp_is_the_content_hash_of_what_was_saved(store: Store) -> None:
+    assert store.data_stamp() is None
+    store.save_graph(org())
+    first = store.data_stamp()
+    assert first == data_stamp(org()) == data_stamp(store.load_graph())
+    store.save_graph(org())  # the same data again: the same stamp
+    assert store.data_stamp() == first
+    changed = org()
+    people = changed.people.assign(level=[3, 7, 4, 5])
+    store.save_graph(OrgGraph(people, changed.explicit_ties(), special=["department"]))
+    assert store.data_stamp() not in (None, first)
+    assert store.data_stamp() == data_stamp(store.load_graph())
+
+
+def test_metrics_keep_what_they_were_computed_from(store: Store) -> None:
+    table = pd.DataFrame({"person_id": ["a", "b"], "hops": [1, 2]})
+    assert store.metrics_about("analysis") == {}
+    about = {"data": "f00d", "layers": ["collaboration"], "seed": 0, "as_of": None}
+    store.save_metrics(table, name="analysis", about=about)
+    assert store.metrics_about("analysis") == about
+    assert store.metrics_about("other") == {}
+    store.save_metrics(table, name="analysis")  # saved without: nothing is claimed
+    assert store.metrics_about("analysis") == {}
 
 
 def test_programme_tables_round_trip_and_replace_by_name(store: Store) -> None:

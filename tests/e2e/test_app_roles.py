@@ -18,10 +18,10 @@ from tests.app.org import person_strings, small_org
 pytestmark = pytest.mark.e2e
 
 PAGES = {
-    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/data"],
-    "analyst": ["/", "/silos", "/exposure", "/programme"],
-    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme"],
-    "executive": ["/", "/silos", "/exposure", "/programme"],
+    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/data", "/glossary"],
+    "analyst": ["/", "/silos", "/exposure", "/programme", "/glossary"],
+    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme", "/glossary"],
+    "executive": ["/", "/silos", "/exposure", "/programme", "/glossary"],
 }
 TITLES = {
     "/": "Overview",
@@ -30,6 +30,7 @@ TITLES = {
     "/recommend": "Recommend",
     "/programme": "Programme",
     "/data": "Data",
+    "/glossary": "Glossary",
 }
 
 

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from orgbridge.app import figures, ids
+from orgbridge.app._format import column_label, grid_formatter
 from orgbridge.app.pages._common import Context, alert, denied_layout, safely
 from orgbridge.app.services import OBJECTIVES
 from orgbridge.errors import OrgbridgeError
@@ -28,6 +29,7 @@ def _grid_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         column: dict[str, Any] = {
             "field": name,
+            "headerName": column_label(name),
             "sortable": True,
             "filter": True,
             "resizable": True,
@@ -36,6 +38,8 @@ def _grid_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             column["checkboxSelection"] = True
         if name in ("person_a", "person_b", "decision"):
             column["pinned"] = "left"
+        if name == "score" or name.startswith("gain_"):
+            column["valueFormatter"] = grid_formatter("plain")
         if name == "reason":
             column["flex"] = 2
             column["minWidth"] = 400

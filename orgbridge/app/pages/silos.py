@@ -14,7 +14,9 @@ from orgbridge.app import figures, ids
 from orgbridge.app._legend import map_legend
 from orgbridge.app._services_map import MAX_CHOSEN
 from orgbridge.app.pages._common import Context, alert, denied_layout, group_dropdown, safely
+from orgbridge.app.pages._help import metric_label
 from orgbridge.app.services import GROUP_METRICS, PERSON_METRICS
+from orgbridge.disclosure._params import parse_choice
 from orgbridge.errors import OrgbridgeError
 
 
@@ -282,7 +284,16 @@ def make_layout(context: Context) -> Any:
         # executives: the broker callback never asks the services for people on their behalf.
         brokers = html.Div(
             [
-                html.H4("Brokers"),
+                html.H4(
+                    [
+                        "Brokers ",
+                        metric_label("betweenness", "betweenness", "brokers"),
+                        ", ",
+                        metric_label("constraint", "constraint", "brokers"),
+                        ", ",
+                        metric_label("effective size", "effective_size", "brokers"),
+                    ]
+                ),
                 dbc.Button(
                     "Export CSV", id=ids.BROKER_EXPORT, size="sm", className="mb-1", n_clicks=0
                 ),
@@ -319,11 +330,34 @@ def make_layout(context: Context) -> Any:
                         ),
                         dbc.Col(
                             [
-                                dbc.Label("Matrix"),
+                                dbc.Label(
+                                    [
+                                        "Matrix: ",
+                                        metric_label("ties", "ties", "matrix"),
+                                        " or ",
+                                        metric_label("density", "density", "matrix"),
+                                    ]
+                                ),
                                 dbc.RadioItems(
                                     id=ids.SILO_MATRIX_VALUE,
                                     options=["ties", "density"],
                                     value=(restored or {}).get("matrix", "ties"),
+                                    inline=True,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Order groups by"),
+                                dbc.RadioItems(
+                                    id=ids.SILO_MATRIX_ORDER,
+                                    options=[
+                                        {"label": "size", "value": "size"},
+                                        {"label": "clustering", "value": "cluster"},
+                                        {"label": "name", "value": "name"},
+                                    ],
+                                    value="size",
                                     inline=True,
                                 ),
                             ],
@@ -341,10 +375,16 @@ def make_layout(context: Context) -> Any:
                         dbc.Col(dcc.Graph(id=ids.SILO_EI), md=6),
                     ]
                 ),
-                html.H4("Informal communities against the groups"),
+                html.H4(
+                    [
+                        "Informal ",
+                        metric_label("communities", "communities", "silos"),
+                        " against the groups",
+                    ]
+                ),
                 dcc.Loading(html.Div(id=ids.SILO_COMMUNITIES)),
                 brokers,
-                html.H4("Single points of bridging"),
+                html.H4(metric_label("Single points of bridging", "bridging", "silos")),
                 dag.AgGrid(
                     id=ids.BRIDGING_GRID, rowData=[], columnDefs=[], style={"height": "250px"}
                 ),
@@ -496,13 +536,20 @@ def communities_block(found: dict[str, Any], group_by: str) -> Any:
     return html.Div(
         [
             html.P(
-                f"{found['count']} communities; agreement with {group_by}: NMI "
-                f"{figures.format_value(found['nmi'], 'plain')}, "
-                f"ARI {figures.format_value(found['ari'], 'plain')}"
+                [
+                    f"{found['count']:,} communities; agreement with {group_by}: ",
+                    metric_label("NMI", "nmi", "communities"),
+                    f" {figures.format_value(found['nmi'], 'plain')}, ",
+                    metric_label("ARI", "ari", "communities"),
+                    f" {figures.format_value(found['ari'], 'plain')}",
+                ]
             ),
             dcc.Graph(
                 figure=figures.matrix_figure(
-                    found["crosstab"], title="People per community and group"
+                    found["crosstab"],
+                    title="People per community and group",
+                    axis_title=group_by.replace("_", " ").capitalize(),
+                    row_title="Community",
                 )
             ),
         ]
@@ -530,21 +577,32 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.SILO_ALERT, "children"),
         Input(ids.SILO_GROUP_BY, "value"),
         Input(ids.SILO_MATRIX_VALUE, "value"),
+        Input(ids.SILO_MATRIX_ORDER, "value"),
     )
     @safely(6)
-    def update_silos(group_by: str | None, value: str) -> tuple[Any, ...]:
+    def update_silos(group_by: str | None, value: Any, order: Any = "size") -> tuple[Any, ...]:
         user = context.current_user()
+        value = parse_choice(value, ("ties", "density"), what="matrix")
+        order = parse_choice(order, ("size", "cluster", "name"), what="order")
         result = services.silos(user, group_by)
         bridging = services.bridging(user, group_by)
         matrix = result["counts"] if value == "ties" else result["density"]
+        sizes = result["ei"].set_index("group")["size"] if "size" in result["ei"] else None
         heatmap = figures.matrix_figure(
-            matrix, title=f"Ties between groups ({value})", suppressed=result["suppressed"]
+            matrix,
+            title=f"Ties between groups ({value})",
+            suppressed=result["suppressed"],
+            order=figures.matrix_order(result["density"], by=order, sizes=sizes),
+            axis_title=str(result["group_by"]).replace("_", " ").capitalize(),
         )
-        summary = (
-            f"Whole-network E-I {figures.format_value(result['ei_index'], 'signed')} "
-            f"(random mixing {figures.format_value(result['ei_baseline'], 'signed')}); "
-            f"modularity {figures.format_value(result['modularity'], 'plain')}"
-        )
+        summary = [
+            metric_label("Whole-network E-I", "ei_index", "summary"),
+            f" {figures.format_value(result['ei_index'], 'signed')} (",
+            metric_label("random mixing", "ei_baseline", "summary"),
+            f" {figures.format_value(result['ei_baseline'], 'signed')}); ",
+            metric_label("modularity", "modularity", "summary"),
+            f" {figures.format_value(result['modularity'], 'plain')}",
+        ]
         return (
             heatmap,
             figures.ei_figure(result["ei"]),
