@@ -105,6 +105,14 @@ def register(commands: Any) -> None:
     early.add_argument("--reason", required=True)
     early.set_defaults(handler=run_end_early)
 
+    state = sub.add_parser(
+        "import-state", help="load a programme folder (as `orgbridge demo` writes it)"
+    )
+    _common(state)
+    state.add_argument("folder", metavar="DIR")
+    state.add_argument("--replace", action="store_true", help="replace a stored programme")
+    state.set_defaults(handler=run_import_state)
+
     matches = sub.add_parser("matches", help="the match register (who decided what, when)")
     _common(matches, by=False)
     matches.add_argument("--cycle", metavar="ID")
@@ -340,6 +348,84 @@ def run_import_activity(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print("Imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return EXIT_OK
+
+
+#: The state files of a programme folder (``orgbridge.synthetic.write_programme``).
+STATE_FILES = {
+    "programmes": "programmes.csv",
+    "cycles": "cycles.csv",
+    "matches": "matches.csv",
+    "history": "match_history.csv",
+}
+
+
+def run_import_state(args: argparse.Namespace) -> int:
+    """Load a whole programme folder: its state, each cycle's enrolment and the activity files,
+    validated like every import, all or nothing."""
+    from orgbridge.programme import (
+        ProgrammeState,
+        load_stored,
+        read_checkins,
+        read_enrolment,
+        read_goals,
+        read_meetings,
+        save_stored,
+    )
+
+    folder = Path(args.folder)
+    missing = [name for name in STATE_FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise ParameterError(f"{folder}: missing {', '.join(missing)}")
+    tables = {
+        key: pd.read_csv(folder / name, dtype=str, keep_default_na=False).replace("", None)
+        for key, name in STATE_FILES.items()
+    }
+    try:
+        state = ProgrammeState.from_tables(tables)
+    except (ValueError, TypeError) as error:
+        raise ParameterError(f"{folder}: the programme files do not read back: {error}") from error
+    store = open_store(args)
+    try:
+        if not args.replace and len(load_stored(store).state.programmes):
+            raise ParameterError("the store already holds a programme: add --replace to replace it")
+        known = set(store.load_graph().ids.astype(str))
+        people = set(state.matches["a"].astype(str)) | set(state.matches["b"].astype(str))
+        if people - known:
+            raise ParameterError(
+                f"{folder / 'matches.csv'}: {len(people - known)} people are not in the "
+                f"organisation (e.g. {sorted(people - known)[0]!r})"
+            )
+        parsed = {
+            str(c): read_enrolment(folder / f"enrolment_{c}.csv", cycle_id=str(c), known=known)
+            for c in state.cycles["cycle_id"]
+            if (folder / f"enrolment_{c}.csv").is_file()
+        }
+        readers = {"meetings": read_meetings, "checkins": read_checkins, "goals": read_goals}
+        activity = {
+            name: reader(folder / f"{name}.csv", matches=state.matches)
+            for name, reader in readers.items()
+            if (folder / f"{name}.csv").is_file()
+        }
+        if _refused([p.report for p in [*parsed.values(), *activity.values()]]):
+            return EXIT_REFUSED
+        enrolment = [p.table.assign(cycle_id=c) for c, p in parsed.items()]
+        saved = {name: p.table for name, p in activity.items()}
+        if enrolment:
+            saved["enrolment"] = pd.concat(enrolment, ignore_index=True)
+        save_stored(store, state, **saved)
+        store.audit(
+            "programme:import_state",
+            by=args.by,
+            detail={"folder": str(folder), "matches": len(state.matches)},
+        )
+    finally:
+        store.close()
+    print(
+        f"Loaded {len(state.programmes)} programme(s), {len(state.cycles)} cycle(s), "
+        f"{len(state.matches)} match(es) and "
+        + ", ".join(f"{len(p.table)} {name}" for name, p in activity.items())
+    )
     return EXIT_OK
 
 
