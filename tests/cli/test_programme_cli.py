@@ -206,3 +206,33 @@ def test_a_programme_run_through_the_cli(
     assert isinstance(impact, dict) and impact["name"] == "impact"
     # under five participants with a start and end snapshot nothing is shown, and it says so
     assert impact["values"]["note"]
+
+
+def test_demo_programme_loads_and_the_report_shows_impact_as_aggregates(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = _workspace(org, tmp_path)
+    folder = org / "programme"  # written by `orgbridge demo`
+    assert main(["programme", "import-state", str(folder), *ws]) == 0
+    # a second load would silently replace the programme: refused without --replace
+    assert main(["programme", "import-state", str(folder), *ws]) == 2
+    with Workspace.open(Path(ws[1])) as store:
+        stored = load_stored(store)
+    written = pd.read_csv(folder / "matches.csv", dtype=str)
+    assert sorted(stored.state.matches["match_id"]) == sorted(written["match_id"])
+    assert len(stored.table("checkins")) == len(pd.read_csv(folder / "checkins.csv"))
+    html = tmp_path / "report.html"
+    out = tmp_path / "analysis.json"
+    assert main(["analyze", *ws, "--as-of", AS_OF, "--json", str(out), "--html", str(html),
+                 "--no-save"]) == 0  # fmt: skip
+    impact = json.loads(out.read_text())["impact"]
+    cycles = sorted(stored.state.cycles["cycle_id"])
+    assert [r["parameters"]["cycle_id"] for r in impact] == cycles
+    page = html.read_text(encoding="utf-8")
+    assert "Programme impact" in page
+    people = set(pd.read_csv(org / "staff.csv", dtype=str)["person_id"])
+    section = page[page.index("Programme impact") :]
+    assert not any(person in section for person in people)  # aggregates only
+    for result in impact:
+        if result["values"]["n_matched"] < 5:
+            assert result["table"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,27 @@ def test_programme_state_through_operations_reads_back_equal(
     for name, table in expected.tables().items():
         pd.testing.assert_frame_equal(got.tables()[name], table, check_like=False)
     assert sorted(got.matches["status"]) == ["completed", "completed", "proposed"]
+
+
+def test_the_programme_command_line_runs_on_neo4j(
+    server: Neo4jStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgbridge.cli import main
+    from tests.neo4j_support import credentials
+
+    creds = credentials()
+    monkeypatch.setenv("ORGBRIDGE_NEO4J_USER", creds["user"])
+    monkeypatch.setenv("ORGBRIDGE_NEO4J_PASSWORD", creds["password"])
+    server.save_graph(_people())
+    uri = ["--store", creds["uri"]]
+    assert main(["programme", "create", "--id", "RM", "--name", "RM", "--cycle", "C1",
+                 "--start", "2026-02-01", "--end", "2026-12-31", *uri]) == 0  # fmt: skip
+    record_proposals(server, "r1", _proposals(("P0", "P1")), kind="pair", by="ana",
+                     at="2026-01-05")  # fmt: skip
+    assert main(["programme", "approve", "--pair", "P1", "P0", "--at", "2026-01-06", *uri]) == 0
+    capsys.readouterr()
+    assert main(["programme", "matches", "--json", *uri]) == 0
+    register = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["match_id"], r["status"], r["decided_by"]) for r in register] == [
+        ("C1:P0:P1", "approved", "cli")
+    ]
