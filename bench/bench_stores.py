@@ -1,9 +1,14 @@
-"""Write and read back a 100,000-person organisation with about 1,000,000 ties on both stores.
+"""Neo4j bulk saving and reading against the previous MERGE path and DuckDB, in one run.
 
 Run with ``python -m bench.bench_stores`` (the Neo4j server must be running:
-``make neo4j-start``). Writes ``bench/results/stores.json`` with, per store, the seconds to
-save and to load the graph and the nodes and relationships per second both ways.
-``ORGBRIDGE_BENCH_PEOPLE`` / ``ORGBRIDGE_BENCH_TIES`` change the size.
+``make neo4j-start``). On a seeded organisation of 100,000 people and 1,000,000 ties
+(``ORGBRIDGE_BENCH_FULL=1``: 1,000,000 / 20,000,000; ``ORGBRIDGE_BENCH_PEOPLE`` /
+``ORGBRIDGE_BENCH_TIES`` set other sizes) it measures, per store: the first load into an
+empty store, reading back (checked exact), re-saving the same graph, and re-saving after one
+layer changed (mentoring, the small layer; collaboration, the large one; each read back and
+checked). The previous MERGE save path is measured on the same graph as the baseline
+(skipped in the full run unless ``ORGBRIDGE_BENCH_MERGE=1``: it would take about 20
+minutes). Writes ``bench/results/stores.json`` (``stores_full.json``).
 """
 
 from __future__ import annotations

@@ -2,35 +2,39 @@
 
 Layout (schema version 1) in the chosen database:
 
-``(:Person {person_id, <attributes>, _ord, _gen})``
+``(:Person {person_id, <attributes>, _ord, _h})``
     one node per person; ``person_id`` is unique (a constraint), ``_ord`` is the row
-    position, so loading restores the people order. Each attribute is a property, so people
+    position, so loading restores the people order, and ``_h`` a hash of the row, so a
+    re-save updates only the people that changed. Each attribute is a property, so people
     browsing the graph see them; a missing value is an absent property.
 ``(:Person)-[:COLLABORATION|MENTORING|SPONSORSHIP|<LAYER> {layer, key, weight, start, end,
-_ord, _gen}]->(:Person)``
+_ord}]->(:Person)``
     explicit ties, one relationship type per layer (a user-named layer is upper-snake-cased
     and its name kept in ``layer``). ``key`` numbers the ties between the same two people in
-    the same layer, so several of them (different periods) survive and ``MERGE`` on
-    ``(source, target, layer, key)`` is idempotent. ``start``/``end`` are ISO text.
+    the same layer (several of them, different periods, survive); ``_ord`` is the tie's
+    position within its layer; ``start``/``end`` are ISO text.
 ``(:Person)-[:REPORTS_TO]->(:Person)``
     the manager line, for browsing only: it is read back from ``manager_id``.
 ``(:OrgbridgeMeta {key: 'orgbridge'})``
     schema version, special-category attributes and metadata (JSON), the people column
     spec (pandas dtypes, so loading gives the same dtypes as the workspace), the layers,
-    the state of the last save and the log sequences.
+    a content hash per layer (``layer_hashes``), the interleaving of the layers in the tie
+    table (``tie_order``), the state of the last save and the log sequences.
 ``(:ImportLog)``, ``(:ProposalRun)``, ``(:Decision)``, ``(:AuditEntry)``, ``(:MetricTable)``
     the logs. Metric values are also written on the people as ``<name>_<column>``
     properties, and proposals and decisions as ``PROPOSED`` / ``DECIDED`` relationships,
     for people browsing the graph; the exact tables are kept on the run and metric nodes.
 
-Saving a large organisation (more than ``atomic_limit`` people plus ties) cannot be one
-transaction on Neo4j Community without a huge heap, so it runs in batches and is
-*idempotent and convergent* instead of atomic: every write is a ``MERGE`` by id, rows of the
-new graph are tagged with a save generation, rows of other generations are deleted at the
-end, and the import log entry is written last, together with the "complete" mark. A save
-that was interrupted (server killed, network lost) leaves the store marked incomplete:
-:meth:`Neo4jStore.load_graph` refuses it and running the same save again gives exactly the
-intended graph. Smaller saves and every other write are single transactions.
+Saving writes only what changed (:mod:`orgbridge.graph._neo4j_save`): new people and the
+ties of new or changed layers by batched ``CREATE``, changed people by id, removed ones
+deleted; an unchanged layer is not touched. A large save (more than ``atomic_limit`` people
+plus ties) cannot be one transaction on Neo4j Community without a huge heap, so it runs in
+batches and is *convergent* instead of atomic: the meta node says the save is under way
+until the import log entry is written, last, together with the "complete" mark, and a
+layer's hash is recorded only once the layer is complete. A save that was interrupted
+(server killed, network lost) leaves the store marked incomplete: :meth:`Neo4jStore.load_graph`
+refuses it and running the same save (or any other) again gives exactly the intended graph.
+Smaller saves and every other write are single transactions.
 """
 
 from __future__ import annotations
@@ -318,12 +322,13 @@ class Neo4jStore(ClosingStore):
     ) -> None:
         """Replace the saved organisation by ``graph`` and log the import.
 
-        Small graphs (``atomic_limit`` people plus ties at most) are saved in one
-        transaction. Larger ones are saved in batches: the save is idempotent and
-        convergent rather than atomic (see the module docstring), and the import log entry
-        is written last, so a log entry means a complete save. ``progress(stage, done,
-        total)`` is called before each batch (stages ``people``, ``ties``, ``reports_to``,
-        ``cleanup``) when given.
+        Only what differs from the stored organisation is written (see the module
+        docstring); :attr:`last_save` says what was. Small graphs (``atomic_limit`` people
+        plus ties at most) are saved in one transaction. Larger ones are saved in batches:
+        the save is convergent rather than atomic, and the import log entry is written
+        last, so a log entry means a complete save. ``progress(stage, done, total)`` is
+        called before each batch (stages ``people``, ``ties``, ``reports_to``, ``cleanup``;
+        a stage with nothing to write may not be reported) when given.
 
         Raises
         ------
