@@ -155,6 +155,7 @@ def _measure(store: Any, graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[
         "read_ties_per_s": _rate(n_rels, read_s),
         "round_trip_exact": _same(graph, loaded),
     }
+    print("  first load and read", result, flush=True)
     if stages:
         marks = [*stages.values(), end]
         result["first_load_phases_s"] = {
@@ -165,6 +166,7 @@ def _measure(store: Any, graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[
     result["unchanged_resave_s"] = round(same_s, 2)
     if neo4j:
         result["unchanged_resave_wrote"] = dict(store.last_save)
+    print("  unchanged re-save", same_s, flush=True)
     for layer, changed in changes.items():
         _, resave_s = _timed(lambda g=changed: save(g))  # type: ignore[misc]
         entry: dict[str, Any] = {
@@ -179,7 +181,9 @@ def _measure(store: Any, graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[
             entry["rewritten_relationships_per_s"] = _rate(rewritten, resave_s)
         entry["round_trip_exact"] = _same(changed, store.load_graph())
         result[f"changed_{layer}_resave"] = entry
-        save(graph)  # back to the original for the next change
+        print(f"  changed {layer}", entry, flush=True)
+        if layer != list(changes)[-1]:
+            save(graph)  # back to the original for the next change
     return result
 
 
