@@ -30,7 +30,16 @@ from orgbridge.app._web_session import (
     register_logout,
 )
 from orgbridge.app.auth import USERS_FILE, demo_password_accounts
-from orgbridge.app.pages import data, exposure, login, overview, programme, recommend, silos
+from orgbridge.app.pages import (
+    data,
+    exposure,
+    login,
+    matches,
+    overview,
+    programme,
+    recommend,
+    silos,
+)
 from orgbridge.app.pages._common import Context
 from orgbridge.app.services import PERMISSIONS, Services
 from orgbridge.errors import ParameterError
@@ -46,6 +55,7 @@ _NAV = (
     ("/exposure", "Exposure", "aggregates"),
     ("/recommend", "Recommend", "recommend"),
     ("/programme", "Programme", "aggregates"),
+    ("/matches", "Matches", "names"),
     ("/data", "Data", "data"),
 )
 
@@ -180,7 +190,7 @@ def create_app(
         upload_bytes=int(max_upload_bytes),
     )
     context = Context(services, current_user)
-    for page in (overview, silos, exposure, recommend, programme, data):
+    for page in (overview, silos, exposure, recommend, programme, matches, data):
         page.register(app, context)
     login.register(app, context, sessions, login_limit or LoginLimit())
 

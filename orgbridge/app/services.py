@@ -28,6 +28,7 @@ from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRICS
 from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
+from orgbridge.app._services_programme import ProgrammeServices
 from orgbridge.app._services_recommend import RecommendServices
 from orgbridge.app._services_silos import SilosServices
 
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(SilosServices, ExposureServices, RecommendServices, DataServices):
+class Services(SilosServices, ExposureServices, RecommendServices, ProgrammeServices, DataServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters
