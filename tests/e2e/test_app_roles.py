@@ -18,9 +18,9 @@ from tests.app.org import person_strings, small_org
 pytestmark = pytest.mark.e2e
 
 PAGES = {
-    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/data"],
+    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/matches", "/data"],
     "analyst": ["/", "/silos", "/exposure", "/programme"],
-    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme"],
+    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme", "/matches"],
     "executive": ["/", "/silos", "/exposure", "/programme"],
 }
 TITLES = {
@@ -29,6 +29,7 @@ TITLES = {
     "/exposure": "Exposure to leadership",
     "/recommend": "Recommend",
     "/programme": "Programme",
+    "/matches": "Matches",
     "/data": "Data",
 }
 

@@ -140,6 +140,7 @@ def _coordinator_part(context: Context) -> list[Any]:
 
     return [
         html.H5("Active pairs"),
+        html.Div(id=ids.PAIRS_ALERT),
         dbc.Row(
             [
                 dbc.Col(
@@ -252,7 +253,12 @@ def health_section(context: Context) -> Any:
             ),
             html.Div(id=ids.IMPACT_NOTE),
             dag.AgGrid(id=ids.IMPACT_GRID, rowData=[], columnDefs=[], style={"height": "200px"}),
-            html.Div(_coordinator_part(context) if context.user_may("names") else []),
+            # always in the layout (so every callback finds its ids), shown only to roles that
+            # see names; the services refuse the others on the server anyway
+            html.Div(
+                _coordinator_part(context),
+                style={} if context.user_may("names") else {"display": "none"},
+            ),
             html.Hr(),
         ]
     )
@@ -304,11 +310,10 @@ def register_health(app: dash.Dash, context: Context) -> None:
         Output(ids.STALLED_GRID, "columnDefs"),
         Output(ids.COMMENTS_GRID, "rowData"),
         Output(ids.COMMENTS_GRID, "columnDefs"),
-        Output(ids.HEALTH_ALERT, "children", allow_duplicate=True),
+        Output(ids.PAIRS_ALERT, "children"),
         Input(ids.HEALTH_STALL_WEEKS, "value"),
         Input(ids.STALLED_ONLY, "value"),
         Input(ids.CHECKIN_MESSAGE, "children"),
-        prevent_initial_call="initial_duplicate",
     )
     @safely(5)
     def update_pairs(weeks: Any, only: Any, _: Any) -> tuple[Any, ...]:
@@ -325,7 +330,7 @@ def register_health(app: dash.Dash, context: Context) -> None:
 
     @app.callback(
         Output(ids.STALLED_DOWNLOAD, "data"),
-        Output(ids.HEALTH_ALERT, "children", allow_duplicate=True),
+        Output(ids.PAIRS_ALERT, "children", allow_duplicate=True),
         Input(ids.STALLED_EXPORT, "n_clicks"),
         State(ids.HEALTH_STALL_WEEKS, "value"),
         prevent_initial_call=True,
