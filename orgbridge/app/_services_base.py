@@ -542,7 +542,10 @@ def _constraints(
         "cross_department": bool(different_department),
         "commitments": tuple(decided.get("commitments", ())),
         "declined": tuple(decided.get("decline", [])),
+        "previous": tuple(decided.get("previous", ())),
     }
+    if decided.get("enrolled") is not None:
+        settings["cohort"] = tuple(decided["enrolled"])
     if max_level_gap is not None:
         settings["max_level_gap"] = float(max_level_gap)
     if cohort.startswith("department=") and "department" in people.columns:
@@ -550,7 +553,9 @@ def _constraints(
         chosen = people["department"].astype(str) == dept
         if "opt_in" in people.columns:
             chosen &= people["opt_in"].fillna(False).astype(bool)
-        settings["cohort"] = tuple(people.loc[chosen, "person_id"].astype(str))
+        in_dept = set(people.loc[chosen, "person_id"].astype(str))
+        enrolled = settings.get("cohort")
+        settings["cohort"] = tuple(sorted(in_dept if enrolled is None else in_dept & set(enrolled)))
     from orgbridge.recommend import Constraints
 
     return Constraints(**settings)

@@ -198,12 +198,19 @@ class RecommendServices(ServicesBase):
         return run
 
     def _decided(self, kind: str) -> dict[str, Any]:
-        """Declined pairs of this kind, and every approval (of both kinds) as a commitment."""
-        from orgbridge.recommend import commitments_from_decisions, locked_and_declined
+        """What the programme state gives a run of this kind (``recommender_inputs``):
+        declined pairs, commitments of both kinds, past partners and the enrolled cohort."""
+        from orgbridge.programme import recommender_inputs
 
-        decisions = self.store.decisions()
-        _, declined = locked_and_declined(decisions, _KINDS.get(kind, kind))
-        return {"decline": list(declined), "commitments": commitments_from_decisions(decisions)}
+        inputs = recommender_inputs(self.store, _KINDS.get(kind, kind), as_of=_today())
+        ids = set(self.graph().ids.astype(str))
+        previous = [p for p in inputs["previous"] if p[0] in ids and p[1] in ids]
+        return {
+            "decline": list(inputs["declined"]),
+            "commitments": inputs["commitments"],
+            "previous": previous,
+            "enrolled": inputs["cohort"],
+        }
 
     @requires("recommend")
     def save_run(self, user: User | None, run: dict[str, Any]) -> None:
@@ -219,6 +226,12 @@ class RecommendServices(ServicesBase):
             )
         parameters = {**run["parameters"], "simulation": run.get("simulation", {})}
         self.store.save_proposals(run["run_id"], proposals, parameters)
+        from orgbridge.programme import record_proposals
+
+        kind = {"pairs": "pair", "sponsorships": "sponsorship"}.get(run["kind"], run["kind"])
+        record_proposals(
+            self.store, run["run_id"], proposals, kind=kind, by=user.username, at=_today()
+        )
         self.store.audit(
             "recommend", by=user.username, detail={"run_id": run["run_id"], **run["parameters"]}
         )
@@ -235,26 +248,35 @@ class RecommendServices(ServicesBase):
         if len(table) == 0:
             return table
         table = table.copy()
-        decisions = self.store.decisions()
-        table["decision"] = ""
-        if len(decisions):
-            from orgbridge.recommend import decision_key, latest_decisions
-
-            by_kind = {k: latest_decisions(decisions, k) for k in ("pair", "sponsorship")}
-            kinds = (
-                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
-                if "kind" in table.columns
-                else pd.Series(["pair"] * len(table))
-            )
-            table["decision"] = [
-                by_kind.get(k, {}).get(decision_key(str(a), str(b), k), "")
-                for a, b, k in zip(table["a"], table["b"], kinds, strict=True)
-            ]
+        table["decision"] = self._statuses(table)
         if "a_label" not in table.columns:
             graph = self.graph()
             for end in ("a", "b"):
                 table[f"{end}_label"] = self._labels(user, graph.positions(table[end].astype(str)))
         return table.reset_index(drop=True)
+
+    def _statuses(self, table: pd.DataFrame) -> list[str]:
+        """Each proposal's status in the programme (blank while it is only proposed)."""
+        from orgbridge.programme import load_stored
+        from orgbridge.recommend import decision_key
+
+        matches = load_stored(self.store).state.matches.sort_values("changed_at", kind="stable")
+        status = {
+            (str(k), str(a), str(b)): str(s)
+            for k, a, b, s in zip(
+                matches["kind"], matches["a"], matches["b"], matches["status"], strict=True
+            )
+        }
+        kinds = (
+            table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
+            if "kind" in table.columns
+            else pd.Series(["pair"] * len(table))
+        )
+        out = []
+        for a, b, k in zip(table["a"], table["b"], kinds, strict=True):
+            found = status.get((k, *decision_key(str(a), str(b), k)), "")
+            out.append("" if found == "proposed" else found)
+        return out
 
     @requires("recommend")
     def run_parameters(self, user: User | None, run_id: Any) -> dict[str, Any]:
@@ -264,10 +286,11 @@ class RecommendServices(ServicesBase):
 
     @requires("recommend")
     def decide(self, user: User | None, pairs: Any, *, kind: Any, decision: Any) -> str:
-        """Record approve / decline / lock for each pair (persisted and audited).
+        """Approve / decline / lock each pair through the programme (persisted and audited).
 
-        Only pairs that the recommender proposed (in a stored run of that kind) can be
-        decided: a hand-built request cannot approve a pair nobody proposed.
+        Only proposed matches (a stored run's proposals, not decided yet) can be decided: a
+        hand-built request cannot approve a pair nobody proposed, and a decided pair is
+        undone first, never overwritten.
         """
         assert user is not None
         decision = parse_choice(decision, DECISIONS, what="the decision")
@@ -277,66 +300,27 @@ class RecommendServices(ServicesBase):
             raise ParameterError("select at least one proposal first")
         if len(pairs) > _MAX_DECIDED:
             raise ParameterError(f"decide at most {_MAX_DECIDED} proposals at once")
-        from orgbridge.recommend import decision_key
-
-        proposed = self._proposed_keys(kind)
         for pair in pairs:
             if (
                 not isinstance(pair, list | tuple)
                 or len(pair) != 2
-                or not all(isinstance(p, str) for p in pair)
-                or decision_key(pair[0], pair[1], kind) not in proposed
+                or not all(isinstance(p, str) and 0 < len(p) <= 200 for p in pair)
             ):
                 raise ParameterError(
                     "only proposals of a stored run can be decided; run the recommender first"
                 )
-        from orgbridge.recommend import Commitment, check_decision, commitments_from_decisions
+        from orgbridge.programme import decide
 
-        graph = self.graph()
-        deciding = {decision_key(a, b, kind) for a, b in pairs}
-        # commitments besides the pairs decided now; each approval in the batch then counts
-        # against the next one's capacity
-        commitments = [
-            c
-            for c in commitments_from_decisions(self.store.decisions())
-            if not (c.kind == kind and decision_key(c.a, c.b, kind) in deciding)
-        ]
-        keys = []
-        for a, b in pairs:
-            key = check_decision(
-                graph, a, b, kind=kind, decision=decision, as_of=_today(), commitments=commitments
-            )
-            keys.append(key)
-            if decision in ("approve", "lock"):
-                commitments.append(Commitment(key[0], key[1], kind=kind))
-        for first, second in keys:
-            self.store.record_decision(
-                first, second, kind=kind, decision=decision, by=user.username
-            )
-        return f"{decision}: {len(pairs)} proposal(s) recorded"
-
-    def _proposed_keys(self, kind: str) -> set[tuple[str, str]]:
-        """Pairs of ``kind`` a decision may name: the latest run's proposals and pairs
-        decided before (so a decision can be changed)."""
-        from orgbridge.recommend import decision_key
-
-        keys: set[tuple[str, str]] = set()
-        table = self.store.load_proposals(None)
-        if len(table):
-            kinds = (
-                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
-                if "kind" in table.columns
-                else pd.Series([kind] * len(table))
-            )
-            for a, b, k in zip(table["a"], table["b"], kinds, strict=True):
-                if k == kind:
-                    keys.add(decision_key(str(a), str(b), kind))
-        decided = self.store.decisions()
-        if len(decided):
-            for a, b, k in zip(decided["a"], decided["b"], decided["kind"], strict=True):
-                if str(k) == kind:
-                    keys.add(decision_key(str(a), str(b), kind))
-        return keys
+        decided = decide(
+            self.store,
+            self.graph(),
+            [(str(a), str(b)) for a, b in pairs],
+            kind=kind,
+            decision=decision,
+            by=user.username,
+            at=_today(),
+        )
+        return f"{decision}: {len(decided)} proposal(s) recorded"
 
     @requires("recommend")
     def export_proposals(
