@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from orgbridge.app._access import requires
-from orgbridge.app._services_base import ServicesBase
+from orgbridge.app._services_recommend import RecommendServices
 from orgbridge.app.auth import User
 from orgbridge.disclosure import (
     neutralise_frame,
@@ -55,7 +55,7 @@ _PERSON_COLUMNS = ("name", "department", "level")
 _MAX_TEXT = 500
 
 
-class ProgrammeServices(ServicesBase):
+class ProgrammeServices(RecommendServices):
     """Programme operations: register, introductions, health, stalled pairs, check-ins."""
 
     def _programme(self) -> StoredProgramme:
@@ -117,6 +117,46 @@ class ProgrammeServices(ServicesBase):
         for column in ("decided_by", "decided_at", "started_at", "ended_at", "reason"):
             out[column] = register[column].to_numpy()
         return out
+
+    @requires("recommend")
+    def review(self, user: User | None, run_id: Any = None) -> pd.DataFrame:
+        """A run's proposals (latest by default) with both people's departments and levels
+        beside their names, for the review grid."""
+        assert user is not None
+        table: pd.DataFrame = self.proposals(user, run_id)
+        if len(table) == 0:
+            return table
+        graph = self.graph()
+        known = set(graph.ids.astype(str))
+        for end in ("a", "b"):
+            ids = table[end].astype(str)
+            inside = ids.isin(known).to_numpy()
+            positions = graph.positions(ids[inside])
+            for column in ("department", "level"):
+                if column in graph.people.columns:
+                    values = np.full(len(table), None, dtype=object)
+                    values[inside] = self._person_attribute(user, column, positions)
+                    table[f"{column}_{end}"] = values
+        return table
+
+    @requires("recommend")
+    def undo_decision(self, user: User | None) -> str:
+        """Undo this user's last decision (through the programme operations); what was undone."""
+        assert user is not None
+        from orgbridge.programme import undo_last
+
+        return undo_last(self.store, by=user.username, at=_today())
+
+    @requires("recommend")
+    def change_cycle(self, user: User | None, cycle: Any, *, action: Any) -> str:
+        """Start (approved matches become active) or close (active ones complete) a cycle."""
+        assert user is not None
+        from orgbridge.programme._operations import close_cycle, start_cycle
+
+        cycle_id = parse_choice(cycle, self._cycle_ids(self._programme()), what="the cycle")
+        move = parse_choice(action, ("start", "close"), what="the cycle action")
+        operation = start_cycle if move == "start" else close_cycle
+        return operation(self.store, cycle_id, by=user.username, at=_today())
 
     @requires("names")
     def export_introductions(self, user: User | None, cycle: Any) -> tuple[str, bytes]:

@@ -29,7 +29,6 @@ from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRI
 from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
 from orgbridge.app._services_programme import ProgrammeServices
-from orgbridge.app._services_recommend import RecommendServices
 from orgbridge.app._services_silos import SilosServices
 
 __all__ = [
@@ -44,7 +43,7 @@ __all__ = [
 ]
 
 
-class Services(SilosServices, ExposureServices, RecommendServices, ProgrammeServices, DataServices):
+class Services(SilosServices, ExposureServices, ProgrammeServices, DataServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters

@@ -270,3 +270,39 @@ def test_impact_for_executives_is_aggregate(programme: Services) -> None:
         assert secret not in text
     with pytest.raises(ParameterError):
         programme.programme_impact(EXECUTIVE, "C2")
+
+
+def test_review_decide_with_note_undo_and_start_a_cycle(services: Services) -> None:
+    run = services.recommend(COORDINATOR, kind="pairs", count=3)
+    services.save_run(COORDINATOR, run)
+    review = services.review(COORDINATOR)
+    assert len(review) == len(run["proposals"]) > 0
+    first = review.iloc[0]
+    people = services.graph().people.set_index("person_id")
+    assert first["department_a"] == people.loc[first["a"], "department"]
+    assert int(first["level_b"]) == int(people.loc[first["b"], "level"])
+    assert set(review["decision"]) == {""}  # proposed
+    pair = (str(first["a"]), str(first["b"]))
+    services.decide(COORDINATOR, [pair], kind="pair", decision="decline", note="same team")
+    stored = load_stored(services.store).state
+    last = stored.history.sort_values("seq").iloc[-1]
+    assert last["to_status"] == "declined" and last["note"] == "same team"
+    assert services.review(COORDINATOR)["decision"].iloc[0] == "declined"
+    assert "proposed again" in services.undo_decision(COORDINATOR)
+    assert services.review(COORDINATOR)["decision"].iloc[0] == ""
+    with pytest.raises(ParameterError):
+        services.undo_decision(COORDINATOR)  # one level only
+    services.decide(COORDINATOR, [pair], kind="pair", decision="approve")
+    cycle = str(load_stored(services.store).state.matches["cycle_id"].iloc[0])
+    for user in (EXECUTIVE, ANALYST):
+        with pytest.raises(AccessDenied):
+            services.change_cycle(user, cycle, action="start")
+        with pytest.raises(AccessDenied):
+            services.undo_decision(user)
+    with pytest.raises(ParameterError):
+        services.change_cycle(COORDINATOR, cycle, action="delete")
+    assert "1 approved match" in services.change_cycle(COORDINATOR, cycle, action="start")
+    (active,) = services.matches(COORDINATOR, cycle, "active")["match_id"]
+    assert set(active.split(":")[1:]) == set(pair)
+    assert "1 active match" in services.change_cycle(COORDINATOR, cycle, action="close")
+    assert len(services.matches(COORDINATOR, cycle, "completed")) == 1

@@ -136,6 +136,22 @@ def register(app: dash.Dash, context: Context) -> None:
         return rows, _columns(rows)
 
     @app.callback(
+        Output(ids.MATCHES_MESSAGE, "children"),
+        Output(ids.MATCHES_CYCLE, "options"),
+        Output(ids.MATCHES_ALERT, "children", allow_duplicate=True),
+        Input(ids.MATCHES_START, "n_clicks"),
+        Input(ids.MATCHES_CLOSE, "n_clicks"),
+        State(ids.MATCHES_CYCLE, "value"),
+        prevent_initial_call=True,
+    )
+    @safely(3)
+    def run_cycle(_s: Any, _c: Any, cycle: Any) -> tuple[Any, ...]:
+        user = context.current_user()
+        action = "close" if dash.ctx.triggered_id == ids.MATCHES_CLOSE else "start"
+        message = services.change_cycle(user, cycle, action=action)
+        return dbc.Alert(message, color="success"), services.programme_cycles(user)
+
+    @app.callback(
         Output(ids.MATCHES_DOWNLOAD, "data"),
         Output(ids.MATCHES_ALERT, "children", allow_duplicate=True),
         Input(ids.MATCHES_EXPORT, "n_clicks"),
