@@ -158,7 +158,13 @@ def _coordinator_part(context: Context) -> list[Any]:
             ]
         ),
         dcc.Download(id=ids.STALLED_DOWNLOAD),
-        dag.AgGrid(id=ids.STALLED_GRID, rowData=[], columnDefs=[], style={"height": "250px"}),
+        dag.AgGrid(
+            id=ids.STALLED_GRID,
+            rowData=[],
+            columnDefs=[],
+            dashGridOptions={"suppressColumnVirtualisation": True},
+            style={"height": "250px"},
+        ),
         html.H5("Record a check-in", className="mt-3"),
         dbc.Row(
             [
@@ -170,7 +176,10 @@ def _coordinator_part(context: Context) -> list[Any]:
                     md=4,
                 ),
                 dbc.Col(
-                    [dbc.Label("Date"), dbc.Input(id=ids.CHECKIN_DATE, type="date")],
+                    [
+                        dbc.Label("Date"),
+                        dbc.Input(id=ids.CHECKIN_DATE, placeholder="YYYY-MM-DD", maxLength=10),
+                    ],
                     md=2,
                 ),
                 dbc.Col(
@@ -239,6 +248,7 @@ def health_section(context: Context) -> Any:
                 id=ids.HEALTH_GRID,
                 rowData=[],
                 columnDefs=_health_columns(),
+                dashGridOptions={"suppressColumnVirtualisation": True},
                 style={"height": "200px"},
             ),
             dcc.Graph(id=ids.HEALTH_TREND),

@@ -108,6 +108,7 @@ def make_layout(context: Context) -> Any:
                     id=ids.MATCHES_GRID,
                     rowData=[],
                     columnDefs=_columns([]),
+                    dashGridOptions={"suppressColumnVirtualisation": True},
                     style={"height": "450px"},
                 ),
             ]

@@ -91,6 +91,8 @@ def _grid_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         if name in ("person_a", "person_b"):
             column["pinned"] = "left"
+        if name == "status":
+            column["pinned"] = "right"  # always in view
         if name == "reason":
             column["minWidth"] = 400
             column["wrapText"] = True
@@ -269,7 +271,8 @@ def make_layout(context: Context) -> Any:
                             "checkboxes": True,
                             "headerCheckbox": True,
                             "enableClickSelection": False,
-                        }
+                        },
+                        "suppressColumnVirtualisation": True,
                     },
                     style={"height": "400px"},
                 ),
