@@ -306,3 +306,16 @@ def test_review_decide_with_note_undo_and_start_a_cycle(services: Services) -> N
     assert set(active.split(":")[1:]) == set(pair)
     assert "1 active match" in services.change_cycle(COORDINATOR, cycle, action="close")
     assert len(services.matches(COORDINATOR, cycle, "completed")) == 1
+
+
+def test_health_rows_and_trend_figure(programme: Services) -> None:
+    from orgbridge.app.pages._health import health_figure, health_rows
+
+    report = programme.programme_health(EXECUTIVE, 6)
+    (row,) = health_rows(report)
+    assert row["enrolled"] == 14 and row["ended_early_reasons"] == "other reasons: 1"
+    figure = health_figure(report)
+    assert figure.layout.xaxis.type == "date"
+    month = _days(40).strftime("%Y-%m")
+    assert list(figure.data[0].x) == [f"{month}-01"]
+    assert figure.data[0].y[0] == pytest.approx(31 / 8, abs=1e-3)
