@@ -9,6 +9,7 @@ ORGBRIDGE := $(VENV)/bin/orgbridge
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.dev-installed
 WORKSPACE ?= workspace
+PORT ?= 8050
 SAMPLE := examples/sample
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -32,10 +33,11 @@ run: $(STAMP)
 	$(ORGBRIDGE) ingest --workspace $(WORKSPACE) --staff $(SAMPLE)/staff.csv \
 		--projects $(SAMPLE)/projects.csv --pairs $(SAMPLE)/pairs.csv \
 		--sponsorships $(SAMPLE)/sponsorships.csv --map $(SAMPLE)/mapping.json
+	$(ORGBRIDGE) programme import-state $(SAMPLE)/programme --workspace $(WORKSPACE) --replace
 	$(ORGBRIDGE) summary --workspace $(WORKSPACE)
 	$(ORGBRIDGE) analyze --workspace $(WORKSPACE) --json $(WORKSPACE)/analysis.json \
 		--html $(WORKSPACE)/report.html
-	$(ORGBRIDGE) app --workspace $(WORKSPACE) --demo-users
+	$(ORGBRIDGE) app --workspace $(WORKSPACE) --port $(PORT) --demo-users
 
 # Debian's chromium and its chromedriver drive the browser tests; nothing downloads a browser.
 system-deps:

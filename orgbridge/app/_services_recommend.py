@@ -158,13 +158,13 @@ class RecommendServices(ServicesBase):
             parsed["different_department"],
             parsed["max_level_gap"],
         )
-        graph = self.graph()
+        from orgbridge.programme import with_enrolled_capacity
         from orgbridge.recommend import recommend_pairs, recommend_sponsorships
 
         function = recommend_pairs if kind == "pairs" else recommend_sponsorships
-        constraints = _constraints(
-            graph, cohort, different_department, max_level_gap, self._decided(kind)
-        )
+        decided = self._decided(kind)
+        graph = with_enrolled_capacity(self.graph(), decided["capacity"])
+        constraints = _constraints(graph, cohort, different_department, max_level_gap, decided)
         call: dict[str, Any] = {
             "count": int(count),
             "objective": objective,
@@ -217,6 +217,7 @@ class RecommendServices(ServicesBase):
             "commitments": inputs["commitments"],
             "previous": previous,
             "enrolled": inputs["cohort"],
+            "capacity": inputs["capacity"],
         }
 
     @requires("recommend")

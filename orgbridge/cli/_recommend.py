@@ -129,7 +129,7 @@ def _read_pairs(path: str) -> list[tuple[str, str]]:
 def run_recommend(args: argparse.Namespace) -> int:
     """Run the recommender on the stored organisation and save, audit and write the run."""
     from orgbridge.disclosure import check_group_by, safe_csv
-    from orgbridge.programme import recommender_inputs
+    from orgbridge.programme import recommender_inputs, with_enrolled_capacity
     from orgbridge.recommend import Constraints, recommend_pairs, recommend_sponsorships
 
     kind = "pair" if args.kind == "pairs" else "sponsorship"
@@ -139,6 +139,8 @@ def run_recommend(args: argparse.Namespace) -> int:
         graph = store.load_graph()
         group_by = check_group_by(graph, args.group_by)
         programme = recommender_inputs(store, kind, as_of=as_of)
+        if not args.cohort:
+            graph = with_enrolled_capacity(graph, programme["capacity"])
         cohort = tuple(_read_ids(args.cohort)) if args.cohort else programme["cohort"]
         constraints = Constraints(
             cohort=cohort,

@@ -62,6 +62,7 @@ from orgbridge.programme._operations import (
     recommender_inputs,
     record_proposals,
     undo_last,
+    with_enrolled_capacity,
 )
 from orgbridge.programme._recommender import (
     commitments,
@@ -142,4 +143,5 @@ __all__ = [
     "transition",
     "undo",
     "undo_last",
+    "with_enrolled_capacity",
 ]

@@ -77,6 +77,7 @@ __all__ = [
     "record_proposals",
     "start_cycle",
     "undo_last",
+    "with_enrolled_capacity",
 ]
 
 #: Match kind -> (programme id, name, programme kind) created when a store has none of it.
@@ -499,7 +500,8 @@ def recommender_inputs(store: Any, kind: str, *, as_of: Any) -> dict[str, Any]:
         this kind declined in any cycle; ``commitments``: approved or active matches of both
         kinds (:class:`~orgbridge.recommend.Commitment`, they use capacity); ``previous``:
         past partners (rotation); ``cohort``: the people enrolled in the cycle, None when
-        nobody is.
+        nobody is; ``capacity``: person -> the capacity given at enrolment (for
+        :func:`with_enrolled_capacity`).
     """
     from orgbridge.recommend import decision_key
 
@@ -521,7 +523,9 @@ def recommender_inputs(store: Any, kind: str, *, as_of: Any) -> dict[str, Any]:
     programme_id = _programme_of(state, kind)
     cycle_id = None if programme_id is None else current_cycle(state, programme_id, as_of)
     enrolment = stored.table("enrolment")
-    people = enrolment.loc[enrolment["cycle_id"] == cycle_id, "person_id"].astype(str)
+    chosen = enrolment.loc[enrolment["cycle_id"] == cycle_id]
+    people = chosen["person_id"].astype(str)
+    capacity = {str(p): int(c) for p, c in zip(people, chosen["capacity"], strict=True)}
     return {
         "programme_id": programme_id,
         "cycle_id": cycle_id,
@@ -529,4 +533,27 @@ def recommender_inputs(store: Any, kind: str, *, as_of: Any) -> dict[str, Any]:
         "commitments": tuple(_commitments(state, as_of)),
         "previous": tuple(sorted(past_partners(current))),
         "cohort": tuple(sorted(set(people))) if len(people) else None,
+        "capacity": capacity,
     }
+
+
+def with_enrolled_capacity(graph: OrgGraph, capacity: dict[str, int]) -> OrgGraph:
+    """The graph with each enrolled person's capacity the one they gave at enrolment (the
+    recommender reads ``people.capacity``); the graph itself when nobody is enrolled.
+
+    Example
+    -------
+    >>> g = OrgGraph(pd.DataFrame({"person_id": ["a", "b"], "capacity": [3, 3]}))
+    >>> with_enrolled_capacity(g, {"b": 1}).people["capacity"].tolist()
+    [3, 1]
+    """
+    if not capacity:
+        return graph
+    people = graph.people.copy()
+    given = people["person_id"].astype(str).map(capacity)
+    if "capacity" in people.columns:
+        merged = given.fillna(pd.to_numeric(people["capacity"], errors="coerce"))
+    else:
+        merged = given
+    people["capacity"] = merged.astype("Int64")
+    return graph.with_people(people)

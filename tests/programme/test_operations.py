@@ -201,3 +201,22 @@ def test_old_decisions_are_imported_once(tmp_path: Path) -> None:
     }
     assert sorted(matches["status"]) == ["approved", "approved", "declined"]
     assert set(matches["programme_id"]) == {"RM", "SP"}
+
+
+def test_the_report_says_too_small_and_shows_no_figures() -> None:
+    from orgbridge.report._html import _impact
+
+    small = {"parameters": {"cycle_id": "C1"}, "table": [],
+             "values": {"n_participants": 3, "n_matched": 3, "note": "fewer than 5"}}  # fmt: skip
+    big = {
+        "parameters": {"cycle_id": "C2"},
+        "values": {"n_participants": 40, "n_matched": 38, "n_controls": 300, "note": None},
+        "table": [{"outcome": "cross_department_ties", "participants_before": 1.0,
+                   "participants_after": 3.0, "controls_before": 1.0, "controls_after": 1.1,
+                   "estimate": 1.9, "ci_low": 1.5, "ci_high": 2.3}],
+    }  # fmt: skip
+    text = _impact([small, big])
+    assert "Cycle C1" in text and "too small" in text
+    c1 = text[text.index("Cycle C1") : text.index("Cycle C2")]
+    assert "<table" not in c1
+    assert "Cross-department ties" in text and "1.50 to 2.30" in text
