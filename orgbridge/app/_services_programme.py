@@ -191,18 +191,26 @@ class ProgrammeServices(RecommendServices):
         weeks = parse_int(stall_weeks, what="the weeks without a meeting", low=1, high=104)
         grouping = None if group_by in (None, "") else self._group_by(group_by)
         stored = self._programme()
-        return health(
-            stored.state,
-            as_of=_today(),
-            enrolment=stored.table("enrolment"),
-            meetings=stored.table("meetings"),
-            checkins=stored.table("checkins").drop(columns=["comment"]),
-            goals=stored.table("goals"),
-            stall_weeks=weeks,
-            people=self.graph().people if grouping else None,
-            group_by=grouping,
-            min_group=self.min_group,
-        )
+        today = _today()
+
+        def compute() -> dict[str, Any]:
+            return health(
+                stored.state,
+                as_of=today,
+                enrolment=stored.table("enrolment"),
+                meetings=stored.table("meetings"),
+                checkins=stored.table("checkins").drop(columns=["comment"]),
+                goals=stored.table("goals"),
+                stall_weeks=weeks,
+                people=self.graph().people if grouping else None,
+                group_by=grouping,
+                min_group=self.min_group,
+            )
+
+        # computed once per day and programme version (every change adds rows)
+        key = ("programme_health", weeks, grouping, str(today), _version(stored))
+        found: dict[str, Any] = self._cached(key, compute)
+        return found
 
     @requires("names")
     def pair_activity(
@@ -369,7 +377,6 @@ class ProgrammeServices(RecommendServices):
         cycle_id = (
             started[-1] if cycle in (None, "") else parse_choice(cycle, started, what="the cycle")
         )
-        seen = stored.state.history["seq"].max() if len(stored.state.history) else 0
 
         def compute() -> dict[str, Any]:
             try:
@@ -392,8 +399,18 @@ class ProgrammeServices(RecommendServices):
                 "table": data.get("table", []),
             }
 
-        found: dict[str, Any] = self._cached(("impact", cycle_id, str(today), int(seen)), compute)
+        found: dict[str, Any] = self._cached(
+            ("impact", cycle_id, str(today), _version(stored)), compute
+        )
         return found
+
+
+def _version(stored: StoredProgramme) -> tuple[int, ...]:
+    """What identifies a programme's contents cheaply: every change appends a history event
+    or an activity row (the latest event's number and every table's length)."""
+    history = stored.state.history
+    last = int(history["seq"].max()) if len(history) else 0
+    return (last, len(history), *(len(stored.table(name)) for name in sorted(stored.activity)))
 
 
 def _day(value: Any) -> pd.Timestamp:

@@ -283,37 +283,38 @@ def register_health(app: dash.Dash, context: Context) -> None:
         Output(ids.HEALTH_TREND, "figure"),
         Output(ids.HEALTH_GROUPS_GRID, "rowData"),
         Output(ids.HEALTH_GROUPS_GRID, "columnDefs"),
-        Output(ids.IMPACT_GRID, "rowData"),
-        Output(ids.IMPACT_GRID, "columnDefs"),
-        Output(ids.IMPACT_NOTE, "children"),
         Output(ids.HEALTH_ALERT, "children"),
         Input(ids.HEALTH_STALL_WEEKS, "value"),
         Input(ids.HEALTH_GROUP_BY, "value"),
         Input(ids.CHECKIN_MESSAGE, "children"),
     )
-    @safely(8)
+    @safely(5)
     def update_health(weeks: Any, group_by: Any, _: Any) -> tuple[Any, ...]:
-        user = context.current_user()
-        report = services.programme_health(user, weeks or 6, group_by)
+        report = services.programme_health(context.current_user(), weeks or 6, group_by)
         groups = _group_rows(report)
-        effect = services.programme_impact(user)
+        return health_rows(report), health_figure(report), groups, _group_columns(groups)
+
+    # the impact has its own callback: its bootstrap never holds up the health figures
+    @app.callback(
+        Output(ids.IMPACT_GRID, "rowData"),
+        Output(ids.IMPACT_GRID, "columnDefs"),
+        Output(ids.IMPACT_NOTE, "children"),
+        Input(ids.HEALTH_STALL_WEEKS, "id"),
+    )
+    def update_impact(_: Any) -> tuple[Any, ...]:
+        try:
+            effect = services.programme_impact(context.current_user())
+        except OrgbridgeError as error:
+            return [], [], alert(error)
         table = effect.get("table", [])
         note = effect.get("note") or ""
         if effect.get("cycle_id"):
             note = f"Cycle {effect['cycle_id']}. {note}".strip()
-        impact_columns = [
+        columns = [
             {"field": k, "valueFormatter": _NUMBER} if k != "outcome" else {"field": k}
             for k in (list(table[0]) if table else [])
         ]
-        return (
-            health_rows(report),
-            health_figure(report),
-            groups,
-            _group_columns(groups),
-            table,
-            impact_columns,
-            html.P(note, className="text-muted"),
-        )
+        return table, columns, html.P(note, className="text-muted")
 
     @app.callback(
         Output(ids.STALLED_GRID, "rowData"),
