@@ -36,6 +36,7 @@ from orgbridge.app.pages import (
     exposure,
     glossary,
     login,
+    matches,
     overview,
     programme,
     recommend,
@@ -56,6 +57,7 @@ _NAV = (
     ("/exposure", "Exposure", "aggregates"),
     ("/recommend", "Recommend", "recommend"),
     ("/programme", "Programme", "aggregates"),
+    ("/matches", "Matches", "names"),
     ("/data", "Data", "data"),
     ("/glossary", "Glossary", "aggregates"),
 )
@@ -191,7 +193,7 @@ def create_app(
         upload_bytes=int(max_upload_bytes),
     )
     context = Context(services, current_user)
-    for page in (overview, silos, exposure, recommend, programme, data, glossary):
+    for page in (overview, silos, exposure, recommend, programme, matches, data, glossary):
         page.register(app, context)
     login.register(app, context, sessions, login_limit or LoginLimit())
 

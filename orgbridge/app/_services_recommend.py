@@ -20,7 +20,14 @@ from orgbridge.app._services_base import (
     _records,
 )
 from orgbridge.app.auth import User
-from orgbridge.disclosure import neutralise_frame, parse_choice, parse_flag, parse_int, safe_csv
+from orgbridge.disclosure import (
+    neutralise_frame,
+    parse_choice,
+    parse_flag,
+    parse_int,
+    parse_text,
+    safe_csv,
+)
 from orgbridge.errors import ParameterError
 
 #: Run kinds the recommender offers.
@@ -286,7 +293,9 @@ class RecommendServices(ServicesBase):
         return dict(getter(run_id)) if callable(getter) else {}
 
     @requires("recommend")
-    def decide(self, user: User | None, pairs: Any, *, kind: Any, decision: Any) -> str:
+    def decide(
+        self, user: User | None, pairs: Any, *, kind: Any, decision: Any, note: Any = ""
+    ) -> str:
         """Approve / decline / lock each pair through the programme (persisted and audited).
 
         Only proposed matches (a stored run's proposals, not decided yet) can be decided: a
@@ -320,6 +329,7 @@ class RecommendServices(ServicesBase):
             decision=decision,
             by=user.username,
             at=_today(),
+            note=parse_text(note, what="the note", max_length=500),
         )
         return f"{decision}: {len(decided)} proposal(s) recorded"
 

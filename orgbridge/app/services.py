@@ -28,7 +28,7 @@ from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRICS
 from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
-from orgbridge.app._services_recommend import RecommendServices
+from orgbridge.app._services_programme import ProgrammeServices
 from orgbridge.app._services_report import ReportServices
 from orgbridge.app._services_silos import SilosServices
 
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(SilosServices, ExposureServices, RecommendServices, DataServices, ReportServices):
+class Services(SilosServices, ExposureServices, ProgrammeServices, DataServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters

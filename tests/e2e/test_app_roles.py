@@ -19,9 +19,26 @@ from tests.app.org import person_strings, small_org
 pytestmark = pytest.mark.e2e
 
 PAGES = {
-    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/data", "/glossary"],
+    "admin": [
+        "/",
+        "/silos",
+        "/exposure",
+        "/recommend",
+        "/programme",
+        "/matches",
+        "/data",
+        "/glossary",
+    ],
     "analyst": ["/", "/silos", "/exposure", "/programme", "/glossary"],
-    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme", "/glossary"],
+    "coordinator": [
+        "/",
+        "/silos",
+        "/exposure",
+        "/recommend",
+        "/programme",
+        "/matches",
+        "/glossary",
+    ],
     "executive": ["/", "/silos", "/exposure", "/programme", "/glossary"],
 }
 TITLES = {
@@ -30,6 +47,7 @@ TITLES = {
     "/exposure": "Exposure to leadership",
     "/recommend": "Recommend",
     "/programme": "Programme",
+    "/matches": "Matches",
     "/data": "Data",
     "/glossary": "Glossary",
 }
@@ -133,14 +151,14 @@ def test_recommendation_approval_survives_a_restart(dash_duo: Any, tmp_path: Pat
     dash_duo.server.stop()
     app.server.config["ORGBRIDGE_SERVICES"].store.close()
     with Workspace.open(tmp_path) as ws:
-        matches = load_stored(ws).state.matches  # the programme state is the one truth
+        matches = load_stored(ws).state.matches
     approved = matches.loc[matches["status"] == "approved", ["a", "b"]].astype(str)
-    assert approved.to_numpy().tolist() == [sorted(row_id.split("|"))]
+    assert [sorted(p) for p in approved.to_numpy().tolist()] == [sorted(row_id.split("|"))]
 
     start(dash_duo, tmp_path)
     log_in(dash_duo, "coordinator", creds["coordinator"])
     visit(dash_duo, "/recommend")
-    cell = f"#rec-grid .ag-row[row-id='{row_id}'] [col-id='decision']"
+    cell = f"#rec-grid .ag-row[row-id='{row_id}'] [col-id='status']"
     dash_duo.wait_for_text_to_equal(cell, "approved", timeout=15)
     assert dash_duo.get_logs() == []
 
