@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from orgbridge.cli._store import add_store_arguments, open_store
+from orgbridge.graph._private import write_private
 
 __all__ = ["register"]
 
@@ -67,9 +67,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json_file:
-        Path(args.json_file).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        write_private(args.json_file, json.dumps(document, indent=1) + "\n")
     if args.html_file:
-        Path(args.html_file).write_text(render_html(document), encoding="utf-8")
+        write_private(args.html_file, render_html(document))
     net = document["network"]
     print(
         f"{net['people']:,} people, {net['groups']} groups by {args.group_by}: "

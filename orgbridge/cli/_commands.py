@@ -263,16 +263,19 @@ def _write_problem_csv(report: Any, path: Path) -> None:
     """Every problem as CSV; no cell can start a spreadsheet formula (file names, columns
     and messages quote the input)."""
     import csv
+    import io
 
     from orgbridge.disclosure import neutralise_cell
+    from orgbridge.graph._private import write_private
 
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["severity", "file", "row", "column", "message"])
-        for p in report.problems:
-            writer.writerow(
-                [neutralise_cell(v) for v in (p.severity, p.file, p.row, p.column, p.message)]
-            )
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["severity", "file", "row", "column", "message"])
+    for p in report.problems:
+        writer.writerow(
+            [neutralise_cell(v) for v in (p.severity, p.file, p.row, p.column, p.message)]
+        )
+    write_private(path, handle.getvalue())
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -290,6 +293,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """Export the stored organisation; special-category attributes are always left out."""
     from orgbridge.graph import write_csv, write_gexf, write_graphml
+    from orgbridge.graph._private import private_output
 
     store = open_store(args)
     try:
@@ -298,10 +302,14 @@ def run_export(args: argparse.Namespace) -> int:
         include_names = not args.no_names
         if args.format == "graphml":
             write_graphml(graph, out, include_names=include_names)
+            written = [out]
         elif args.format == "gexf":
             write_gexf(graph, out, include_names=include_names)
+            written = [out]
         else:
-            write_csv(graph, out, include_names=include_names)
+            written = write_csv(graph, out, include_names=include_names)
+        for path in written:  # personal data: readable by the owner only
+            private_output(path)
         store.audit(
             "export",
             by=args.by,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from orgbridge.cli._store import add_store_arguments, open_store
 from orgbridge.errors import ParameterError
+from orgbridge.graph._private import write_private
 
 __all__ = ["register"]
 
@@ -179,9 +180,9 @@ def run_recommend(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    Path(args.json).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    write_private(args.json, json.dumps(payload, indent=2, default=str))
     if args.csv:
-        Path(args.csv).write_bytes(safe_csv(result.to_frame()))  # no cell can run code
+        write_private(args.csv, safe_csv(result.to_frame()))  # no cell can run code
     print(
         f"Proposed {len(result.proposals)} of {args.count} {args.kind} as of {as_of} "
         f"(run {run_id}); wrote {args.json}"
@@ -252,7 +253,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     group_by = check_group_by(graph, args.group_by)
     result = simulate(graph, proposals, group_by=group_by, as_of=args.as_of or _today())
-    Path(args.json).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    write_private(args.json, json.dumps(result, indent=2, default=str))
     print(f"Simulated {len(proposals)} proposals; wrote {args.json}")
     return 0
 

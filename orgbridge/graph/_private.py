@@ -35,7 +35,16 @@ from pathlib import Path
 
 from orgbridge.errors import StoreError
 
-__all__ = ["FILE_MODE", "FOLDER_MODE", "OWN_ENTRIES", "is_own_entry", "make_private", "tighten"]
+__all__ = [
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "OWN_ENTRIES",
+    "is_own_entry",
+    "make_private",
+    "private_output",
+    "tighten",
+    "write_private",
+]
 
 #: Mode of every file orgbridge writes in a workspace.
 FILE_MODE = 0o600
@@ -150,3 +159,49 @@ def _chmod(path: Path, mode: int, info: os.stat_result | None = None) -> list[Pa
     except OSError as err:
         raise StoreError(f"cannot make {path} private (mode {mode:#o}): {err}") from err
     return [path]
+
+
+def write_private(path: str | Path, content: str | bytes) -> Path:
+    """Write ``content`` to ``path`` readable by its owner only (``0o600``), whatever the
+    umask: reports and exports of personal data are never world-readable, not even for a
+    moment. An existing file is replaced (its mode tightened first); a link is not followed.
+
+    Example
+    -------
+    >>> import os, stat, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_private(os.path.join(folder, "report.html"), "<p>hi</p>")
+    ...     oct(stat.S_IMODE(os.stat(path).st_mode)), path.read_text()
+    ('0o600', '<p>hi</p>')
+    """
+    target = Path(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(target, flags, FILE_MODE)
+    except OSError as err:
+        raise StoreError(f"cannot write {target}: {err}") from err
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(descriptor, FILE_MODE)
+        handle.write(data)
+    return target
+
+
+def private_output(path: str | Path) -> Path:
+    """Make a file a library wrote (GraphML, GEXF, CSV exports) readable by its owner only.
+
+    Example
+    -------
+    >>> import os, stat, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "org.graphml")
+    ...     open(path, "w").close()
+    ...     oct(stat.S_IMODE(os.stat(private_output(path)).st_mode))
+    '0o600'
+    """
+    target = Path(path)
+    try:
+        os.chmod(target, FILE_MODE, follow_symlinks=False)
+    except (NotImplementedError, OSError) as err:
+        raise StoreError(f"cannot make {target} private: {err}") from err
+    return target

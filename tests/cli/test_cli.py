@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -146,6 +147,8 @@ def test_export_round_trips_and_leaves_special_attributes_out(
     assert "name" not in exported.columns and "gender" not in exported.columns
     with Workspace.open(workspace) as store:
         assert list(store.audit_log()["action"]).count("export") == 3
+    for path in (graphml, gexf, folder / "people.csv", folder / "ties.csv"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path  # personal data
 
 
 def test_analyze_writes_json_html_and_saves_metrics(
@@ -160,6 +163,7 @@ def test_analyze_writes_json_html_and_saves_metrics(
     assert document["network"]["people"] == 120
     assert len(document["people"]) == 120
     assert "<svg" in page.read_text()
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(page.stat().st_mode) == 0o600
     with Workspace.open(workspace) as store:
         assert len(store.load_metrics("analysis")) == 120
     assert main(["analyze", "--workspace", str(workspace), "--min-group", "3"]) == 2
@@ -327,6 +331,8 @@ def test_recommend_csv_cannot_run_formulas(
     argv = ["recommend", "--workspace", workspace, "--kind", "pairs", "--count", "5",
             "--json", str(tmp_path / "run.json"), "--csv", str(out)]  # fmt: skip
     assert main(argv) == 0
+    for path in (out, tmp_path / "run.json"):  # named proposals: the owner's only
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) > 1
