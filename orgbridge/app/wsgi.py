@@ -79,6 +79,9 @@ def serve_processes(build: Callable[[], tuple[Any, Any]], args: argparse.Namespa
                 "threads": 8,
                 "timeout": 120,
                 "graceful_timeout": 30,
+                # idle keep-alive connections stay open (a short one races with clients that
+                # reuse a connection just as the server closes it)
+                "keepalive": 30,
                 "preload_app": False,  # each process opens its own store connection
                 "accesslog": None,
                 "errorlog": "-",
