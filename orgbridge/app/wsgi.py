@@ -10,9 +10,10 @@ manager), point it at :func:`server`, which reads the same settings from the env
     gunicorn --workers 4 --worker-class gthread --threads 8 --bind 127.0.0.1:8050 \\
         'orgbridge.app.wsgi:server()'
 
-Environment: ``ORGBRIDGE_STORE`` (or ``ORGBRIDGE_WORKSPACE`` for one process),
+Environment: ``ORGBRIDGE_QUEUE`` (required: runs started in one process are read through
+the others), ``ORGBRIDGE_STORE`` (or ``ORGBRIDGE_WORKSPACE`` for one process),
 ``ORGBRIDGE_APP_FOLDER``, ``ORGBRIDGE_CREDENTIALS`` (a credentials file) or
-``ORGBRIDGE_NEO4J_USER``/``ORGBRIDGE_NEO4J_PASSWORD``, ``ORGBRIDGE_QUEUE``, ``ORGBRIDGE_USERS``,
+``ORGBRIDGE_NEO4J_USER``/``ORGBRIDGE_NEO4J_PASSWORD``, ``ORGBRIDGE_USERS``,
 ``ORGBRIDGE_SECURE_COOKIES=1``, ``ORGBRIDGE_SESSION_HOURS``. Every process builds its own app
 after the fork (no store connection is shared across a fork); the caches of each follow the
 store's data stamp, and the rest of the state lives in the app folder.
@@ -51,8 +52,14 @@ def server() -> Any:
     """The WSGI application of the app configured by the environment (see the module
     docstring), for ``gunicorn 'orgbridge.app.wsgi:server()'``."""
     from orgbridge.cli._app import build_app, check_app_arguments
+    from orgbridge.errors import ParameterError
 
     args = _environment()
+    if not args.queue:
+        raise ParameterError(
+            "set ORGBRIDGE_QUEUE=redis://...: gunicorn's processes share recommender runs "
+            "only through a queue (or serve one process with `orgbridge app`)"
+        )
     folder, users = check_app_arguments(args)
     app, _store = build_app(args, folder, users)
     return app.server

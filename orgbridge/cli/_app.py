@@ -111,6 +111,11 @@ def check_app_arguments(args: argparse.Namespace) -> tuple[Path, Path]:
             "--workers above 1 needs a server store (--store neo4j://...): a workspace "
             "is held by one process"
         )
+    if args.workers > 1 and not args.queue:
+        raise ParameterError(
+            "--workers above 1 needs --queue redis://...: a recommender run started through "
+            "one process must be readable through the others"
+        )
     if args.workers > 1 and args.debug:
         raise ParameterError("--debug serves one process: leave out --workers")
     if args.demo_users:
@@ -189,6 +194,13 @@ def run_worker(args: argparse.Namespace) -> int:
     from orgbridge.app.services import Services
     from orgbridge.errors import ParameterError
 
+    if not args.queue.startswith(("redis://", "rediss://", "unix://")):
+        raise ParameterError(f"--queue must be a redis:// URL (got {args.queue!r})")
+    if args.workspace:
+        raise ParameterError(
+            "the worker needs a server store (--store neo4j://...): a workspace is held by "
+            "the one app process that serves it, whose jobs run in its own threads"
+        )
     folder = _folder(args)
     if not folder.is_dir():
         raise ParameterError(f"{folder}: no such app folder (the one the app serves with)")
