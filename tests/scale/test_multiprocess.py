@@ -341,7 +341,33 @@ def test_two_apps_and_a_worker_share_one_store(servers: dict[str, Any]) -> None:
         assert "cohort" not in alert, alert
 
     # a message no app of this folder signed is refused by the worker
-    from orgbridge.app._jobs_celery import CeleryJobs
+    from orgbridge.app._jobs_celery import CeleryJobs, queue_key
+
+    # a job is cancelled by its owner only (through the queue's own interface)
+    jobs = CeleryJobs(redis_url(), queue_key(servers["tmp"] / "app"))
+    try:
+        parameters = {
+            "kind": "pairs",
+            "cohort": "__all__",
+            "objective": "balanced",
+            "count": 40,
+            "different_department": True,
+            "max_level_gap": None,
+            "seed": 3,
+        }
+        task = {"username": "kim", "role": "coordinator", "min_group": 5}
+        owner = "kim\x00coordinator"
+        job_id = jobs.submit(
+            owner, lambda _: None, task=("recommend", {**task, "parameters": parameters})
+        )
+        assert not jobs.cancel("lee\x00coordinator", job_id)
+        assert jobs.status("lee\x00coordinator", job_id) == {"state": "unknown"}
+        if jobs.cancel(owner, job_id):  # still queued or running (nearly always)
+            assert jobs.wait(owner, job_id, timeout=60)["state"] == "cancelled"
+        else:
+            assert jobs.status(owner, job_id)["state"] == "done"
+    finally:
+        jobs.close()
 
     forger = CeleryJobs(redis_url(), b"not the folder's key" * 2)
     try:
