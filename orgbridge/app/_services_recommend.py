@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from orgbridge.app._access import PERMISSIONS, requires
-from orgbridge.app._jobs import Jobs
+from orgbridge.app._jobs import JobRunner, Jobs
 from orgbridge.app._services_base import (
     _KINDS,
     OBJECTIVES,
@@ -66,19 +66,31 @@ class RecommendServices(ServicesBase):
         """
         assert user is not None
         parsed = self._recommend_parameters(**parameters)
-        owner = _owner(user)
+        task = {
+            "username": user.username,
+            "role": user.role,
+            "min_group": self.min_group,
+            "parameters": parsed,
+        }
+        return self._job_runner().submit(
+            _owner(user),
+            lambda progress: self.recommend_job(user, parsed, progress),
+            task=("recommend", task),
+        )
 
-        def work(progress: Callable[[str, int, int], None]) -> dict[str, Any]:
-            run = self.recommend(user, progress=progress, **parsed)
-            self.save_run(user, run)
-            return {
-                "run_id": run["run_id"],
-                "simulation": run.get("simulation", {}),
-                "notes": run.get("notes", []),
-                "shortfall": run.get("shortfall", []),
-            }
-
-        return self._job_runner().submit(owner, work)
+    def recommend_job(
+        self, user: User, parsed: dict[str, Any], progress: Callable[[str, int, int], None]
+    ) -> dict[str, Any]:
+        """The job of :meth:`start_recommend` (here, or in a queue's worker): run, store the
+        run, and return what its owner's page shows."""
+        run = self.recommend(user, progress=progress, **parsed)
+        self.save_run(user, run)
+        return {
+            "run_id": run["run_id"],
+            "simulation": run.get("simulation", {}),
+            "notes": run.get("notes", []),
+            "shortfall": run.get("shortfall", []),
+        }
 
     @requires("recommend")
     def recommend_status(self, user: User | None, job_id: Any) -> dict[str, Any]:
@@ -92,9 +104,10 @@ class RecommendServices(ServicesBase):
         assert user is not None
         return self._job_runner().cancel(_owner(user), job_id)
 
-    def _job_runner(self) -> Jobs:
+    def _job_runner(self) -> JobRunner:
+        """The job runner: the one ``create_app`` was given (a queue), else a thread pool."""
         with self._lock:
-            runner: Jobs | None = getattr(self, "_jobs", None)
+            runner: JobRunner | None = getattr(self, "_jobs", None)
             if runner is None:
                 runner = self._jobs = Jobs(workers=1)
             return runner

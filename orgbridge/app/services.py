@@ -66,8 +66,10 @@ class Services(SilosServices, ExposureServices, ProgrammeServices, DataServices,
     -----
     Results are cached in memory and shared by every callback; :meth:`start_precompute` fills
     the cache with the standard analysis in a background thread (``create_app`` starts it, and
-    a confirmed upload starts it again). Per-person metrics saved by ``orgbridge analyze``
-    (``load_metrics("analysis")``) are not reused: the store does not record when they were
-    saved nor with which layers, seed or ``--as-of``, so the app cannot tell they still
-    describe the stored organisation.
+    a confirmed upload starts it again). The app calls :meth:`refresh` before every request:
+    when the store's data stamp changed (another app process or the command line saved new
+    data), the cache is dropped and the precompute starts again. Per-person metrics saved by
+    ``orgbridge analyze`` (``load_metrics("analysis")``) are not reused: the store does not
+    record when they were saved nor with which layers, seed or ``--as-of``, so the app cannot
+    tell they still describe the stored organisation.
     """
