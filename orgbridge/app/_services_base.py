@@ -148,6 +148,7 @@ class ServicesBase:
                 return saved
         _log.info("per-person metrics recomputed: the saved ones are not used: %s", reason)
         return None
+
     def refresh(self) -> bool:
         """Follow the shared store and settings (called on every app request): forget the
         loaded organisation and every cached result when the store's data stamp changed
