@@ -9,10 +9,12 @@ ORGBRIDGE := $(VENV)/bin/orgbridge
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.dev-installed
 WORKSPACE ?= workspace
+PORT ?= 8050
 SAMPLE := examples/sample
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install dev system-deps lint typecheck neo4j-install neo4j-start neo4j-stop bench sample screenshots clean
+.PHONY: run test install dev system-deps lint typecheck neo4j-install neo4j-start neo4j-stop \
+	redis-start redis-stop bench sample screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,15 +34,19 @@ run: $(STAMP)
 	$(ORGBRIDGE) ingest --workspace $(WORKSPACE) --staff $(SAMPLE)/staff.csv \
 		--projects $(SAMPLE)/projects.csv --pairs $(SAMPLE)/pairs.csv \
 		--sponsorships $(SAMPLE)/sponsorships.csv --map $(SAMPLE)/mapping.json
+	$(ORGBRIDGE) programme import-state $(SAMPLE)/programme --workspace $(WORKSPACE) --replace
 	$(ORGBRIDGE) summary --workspace $(WORKSPACE)
 	$(ORGBRIDGE) analyze --workspace $(WORKSPACE) --json $(WORKSPACE)/analysis.json \
 		--html $(WORKSPACE)/report.html
-	$(ORGBRIDGE) app --workspace $(WORKSPACE) --demo-users
+	$(ORGBRIDGE) app --workspace $(WORKSPACE) --port $(PORT) --demo-users
 
 # Debian's chromium and its chromedriver drive the browser tests; nothing downloads a browser.
+# Debian's redis-server carries the job queue (`orgbridge app --queue`, `orgbridge worker`).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+		|| ! command -v redis-server >/dev/null; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) apt-get install -y -q chromium chromium-driver redis-server; \
 	fi
 
 lint: $(DEVSTAMP)
@@ -59,12 +65,21 @@ neo4j-start: neo4j-install
 neo4j-stop:
 	@if [ -x $(PY) ]; then $(PY) tools/neo4j_server.py stop; fi
 
-# Lint first, so a lint failure never leaves a Neo4j server running.
+# A private Redis on 127.0.0.1 (ORGBRIDGE_REDIS_PORT, default 6379), state under .redis/,
+# nothing persisted.
+redis-start:
+	$(PYTHON) tools/redis_server.py start
+
+redis-stop:
+	$(PYTHON) tools/redis_server.py stop
+
+# Lint first, so a lint failure never leaves a server running; both servers always stop.
 test: $(DEVSTAMP) system-deps
 	$(MAKE) lint
-	$(MAKE) neo4j-start
-	status=0; $(PY) -m pytest -q --doctest-modules orgbridge tests || status=$$?; \
-	$(MAKE) neo4j-stop; exit $$status
+	status=0; $(MAKE) neo4j-start && $(MAKE) redis-start || status=$$?; \
+	if [ $$status = 0 ]; then \
+		$(PY) -m pytest -q --doctest-modules orgbridge tests || status=$$?; fi; \
+	$(MAKE) redis-stop; $(MAKE) neo4j-stop; exit $$status
 
 # ORGBRIDGE_BENCH_FULL=1 adds the million-person runs (tens of minutes).
 bench: $(DEVSTAMP) neo4j-start

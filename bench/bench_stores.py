@@ -1,9 +1,14 @@
-"""Write and read back a 100,000-person organisation with about 1,000,000 ties on both stores.
+"""Neo4j bulk saving and reading against the previous MERGE path and DuckDB, in one run.
 
 Run with ``python -m bench.bench_stores`` (the Neo4j server must be running:
-``make neo4j-start``). Writes ``bench/results/stores.json`` with, per store, the seconds to
-save and to load the graph and the nodes and relationships per second both ways.
-``ORGBRIDGE_BENCH_PEOPLE`` / ``ORGBRIDGE_BENCH_TIES`` change the size.
+``make neo4j-start``). On a seeded organisation of 100,000 people and 1,000,000 ties
+(``ORGBRIDGE_BENCH_FULL=1``: 1,000,000 / 20,000,000; ``ORGBRIDGE_BENCH_PEOPLE`` /
+``ORGBRIDGE_BENCH_TIES`` set other sizes) it measures, per store: the first load into an
+empty store, reading back (checked exact), re-saving the same graph, and re-saving after one
+layer changed (mentoring, the small layer; collaboration, the large one; each read back and
+checked). The previous MERGE save path is measured on the same graph as the baseline
+(skipped in the full run unless ``ORGBRIDGE_BENCH_MERGE=1``: it would take about 20
+minutes). Writes ``bench/results/stores.json`` (``stores_full.json``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bench._common import peak_rss_gib, write_results
+from bench._neo4j_merge_baseline import merge_save
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
 from orgbridge.graph._workspace import Workspace
@@ -99,74 +105,163 @@ def _same(a: OrgGraph, b: OrgGraph) -> bool:
     return bool(a.people.equals(b.people) and a.ties.equals(b.ties))
 
 
-def _measure(store: Any, graph: OrgGraph) -> dict[str, Any]:
-    """Save then load ``graph``; rates are over the whole save / load, and for Neo4j also
-    per phase of the save (people nodes, tie relationships, manager line, cleanup)."""
-    n_nodes = graph.n_people
+def changed_layer(graph: OrgGraph, layer: str) -> OrgGraph:
+    """``graph`` with one layer re-imported: every tie of ``layer`` re-weighted and one in
+    ten dropped; the other layers and the people are the same."""
+    ties = graph.explicit_ties()
+    where = np.flatnonzero((ties["layer"] == layer).to_numpy())
+    ties.loc[where, "weight"] = np.round(ties.loc[where, "weight"] * 1.1 + 0.1, 3)
+    ties = ties.drop(index=where[::10]).reset_index(drop=True)
+    return OrgGraph(graph.people, ties, metadata=graph.metadata)
+
+
+def _rate(count: int, seconds: float) -> int:
+    return round(count / max(seconds, 1e-9))
+
+
+def _timed(action: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = action()
+    return out, time.perf_counter() - start
+
+
+def _measure(store: Any, graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[str, Any]:
+    """First save, read back, re-save unchanged, then re-save each changed-layer graph
+    (each read back and compared); ties per second over the whole graph's explicit ties,
+    and for Neo4j also over the relationships a re-save actually rewrote."""
     n_rels = len(graph.explicit_ties())
     stages: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         stages.setdefault(stage, time.perf_counter())
 
-    start = time.perf_counter()
-    if isinstance(store, Neo4jStore):
-        store.save_graph(graph, log={"rows_in": n_nodes + n_rels}, progress=progress)
-    else:
-        store.save_graph(graph, log={"rows_in": n_nodes + n_rels})
+    neo4j = isinstance(store, Neo4jStore)
+    log = {"rows_in": graph.n_people + n_rels}
+
+    def save(g: OrgGraph) -> None:
+        if neo4j:
+            store.save_graph(g, log=log, progress=progress)
+        else:
+            store.save_graph(g, log=log)
+
+    _, write_s = _timed(lambda: save(graph))
     end = time.perf_counter()
-    write_s = end - start
-    start = time.perf_counter()
-    loaded = store.load_graph()
-    read_s = time.perf_counter() - start
+    loaded, read_s = _timed(store.load_graph)
     result: dict[str, Any] = {
-        "write_s": round(write_s, 2),
+        "first_load_s": round(write_s, 2),
+        "first_load_ties_per_s": _rate(n_rels, write_s),
+        "first_load_people_per_s": _rate(graph.n_people, write_s),
         "read_s": round(read_s, 2),
-        "write_nodes_per_s": round(n_nodes / write_s),
-        "write_relationships_per_s": round(n_rels / write_s),
-        "read_nodes_per_s": round(n_nodes / read_s),
-        "read_relationships_per_s": round(n_rels / read_s),
+        "read_ties_per_s": _rate(n_rels, read_s),
         "round_trip_exact": _same(graph, loaded),
     }
+    print("  first load and read", result, flush=True)
     if stages:
         marks = [*stages.values(), end]
-        phases = {name: marks[i + 1] - marks[i] for i, name in enumerate(stages)}
-        result["write_phases_s"] = {k: round(v, 2) for k, v in phases.items()}
-        result["people_phase_nodes_per_s"] = round(n_nodes / phases["people"])
-        result["ties_phase_relationships_per_s"] = round(n_rels / phases["ties"])
+        result["first_load_phases_s"] = {
+            k: round(marks[i + 1] - marks[i], 2) for i, k in enumerate(stages)
+        }
+    del loaded
+    _, same_s = _timed(lambda: save(graph))
+    result["unchanged_resave_s"] = round(same_s, 2)
+    if neo4j:
+        result["unchanged_resave_wrote"] = dict(store.last_save)
+    print("  unchanged re-save", same_s, flush=True)
+    for layer, changed in changes.items():
+        _, resave_s = _timed(lambda g=changed: save(g))  # type: ignore[misc]
+        entry: dict[str, Any] = {
+            "resave_s": round(resave_s, 2),
+            "ties_per_s": _rate(len(changed.explicit_ties()), resave_s),
+            "layer_ties": int((changed.explicit_ties()["layer"] == layer).sum()),
+        }
+        if neo4j:
+            wrote = dict(store.last_save)
+            entry["wrote"] = wrote
+            rewritten = wrote.get("ties_created", 0) + wrote.get("ties_deleted", 0)
+            entry["rewritten_relationships_per_s"] = _rate(rewritten, resave_s)
+        entry["round_trip_exact"] = _same(changed, store.load_graph())
+        result[f"changed_{layer}_resave"] = entry
+        print(f"  changed {layer}", entry, flush=True)
+        if layer != list(changes)[-1]:
+            save(graph)  # back to the original for the next change
     return result
+
+
+def _measure_merge(store: Neo4jStore, graph: OrgGraph) -> dict[str, Any]:
+    """The previous MERGE save path into an empty database (the baseline)."""
+    n_rels = len(graph.explicit_ties())
+    _, write_s = _timed(lambda: merge_save(store, graph, lambda *_: None))
+    loaded = store.load_graph()
+    return {
+        "first_load_s": round(write_s, 2),
+        "first_load_ties_per_s": _rate(n_rels, write_s),
+        "round_trip_exact": _same(graph, loaded),
+    }
 
 
 def _empty_neo4j(store: Neo4jStore) -> None:
     store._implicit("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
     store._implicit("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS")
+    store._prepare()
 
 
 def main() -> int:
-    n_people = int(os.environ.get("ORGBRIDGE_BENCH_PEOPLE", "100000"))
-    n_ties = int(os.environ.get("ORGBRIDGE_BENCH_TIES", "1000000"))
+    full = os.environ.get("ORGBRIDGE_BENCH_FULL") == "1"
+    n_people = int(os.environ.get("ORGBRIDGE_BENCH_PEOPLE", "1000000" if full else "100000"))
+    n_ties = int(os.environ.get("ORGBRIDGE_BENCH_TIES", "20000000" if full else "1000000"))
+    baseline = os.environ.get("ORGBRIDGE_BENCH_MERGE", "0" if full else "1") == "1"
     graph = synthetic_graph(n_people, n_ties, seed=1)
+    changes = {layer: changed_layer(graph, layer) for layer in ("mentoring", "collaboration")}
     results: dict[str, Any] = {
         "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "people": n_people,
         "explicit_ties": n_ties,
         "reports_to_ties": int(graph.tie_counts().get("reports_to", 0)),
+        "goals_ties_per_s": {
+            "first_load": 100_000,
+            "changed_layer_resave": 50_000,
+            "read": 200_000,
+        },
     }
     with tempfile.TemporaryDirectory() as folder, Workspace.open(folder) as workspace:
-        results["duckdb"] = _measure(workspace, graph)
+        results["duckdb"] = _measure(workspace, graph, changes)
         print("duckdb", results["duckdb"], flush=True)
     creds = _credentials()
     with Neo4jStore.connect(creds["uri"], user=creds["user"], password=creds["password"]) as store:
+        if baseline:
+            _empty_neo4j(store)
+            results["neo4j_merge_baseline"] = _measure_merge(store, graph)
+            print("neo4j previous MERGE path", results["neo4j_merge_baseline"], flush=True)
         _empty_neo4j(store)
-        results["neo4j_fresh"] = _measure(store, graph)
-        print("neo4j (empty database)", results["neo4j_fresh"], flush=True)
-        results["neo4j_resave"] = _measure(store, graph)
-        print("neo4j (same graph again: MERGE finds everything)", results["neo4j_resave"])
+        results["neo4j_bulk"] = _measure(store, graph, changes)
+        print("neo4j bulk", results["neo4j_bulk"], flush=True)
         _empty_neo4j(store)
+    bulk = results["neo4j_bulk"]
+    results["ratios"] = {
+        "bulk_first_load_vs_duckdb": round(
+            bulk["first_load_ties_per_s"] / results["duckdb"]["first_load_ties_per_s"], 2
+        ),
+        "bulk_read_vs_duckdb": round(
+            bulk["read_ties_per_s"] / results["duckdb"]["read_ties_per_s"], 2
+        ),
+    }
+    if baseline:
+        results["ratios"]["bulk_first_load_vs_merge"] = round(
+            bulk["first_load_ties_per_s"]
+            / results["neo4j_merge_baseline"]["first_load_ties_per_s"],
+            2,
+        )
     results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     results["peak_rss_gib"] = round(peak_rss_gib(), 2)
-    write_results("stores", results)
-    ok = all(results[k]["round_trip_exact"] for k in ("duckdb", "neo4j_fresh", "neo4j_resave"))
+    write_results("stores_full" if full else "stores", results)
+    exact = [results["duckdb"], bulk, *(results.get("neo4j_merge_baseline") or {},)]
+    ok = all(r.get("round_trip_exact", True) for r in exact)
+    ok = ok and all(
+        r[k]["round_trip_exact"]
+        for r in (results["duckdb"], bulk)
+        for k in r
+        if k.startswith("changed_")
+    )
     return 0 if ok else 1
 
 

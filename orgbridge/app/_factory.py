@@ -15,10 +15,12 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from orgbridge.app import ids
+from orgbridge.app._fresh import install_refresh
 from orgbridge.app._http_errors import install_error_handler
 from orgbridge.app._keys import app_keys
 from orgbridge.app._limits import install_request_limits
 from orgbridge.app._login_limit import LoginLimit
+from orgbridge.app._login_limit_shared import SharedLoginLimit
 from orgbridge.app._report_route import register_report
 from orgbridge.app._sessions import DEFAULT_LIFETIME, Sessions
 from orgbridge.app._settings import SETTINGS_FILE, load_settings
@@ -37,6 +39,7 @@ from orgbridge.app.pages import (
     exposure,
     glossary,
     login,
+    matches,
     overview,
     programme,
     recommend,
@@ -57,6 +60,7 @@ _NAV = (
     ("/exposure", "Exposure", "aggregates"),
     ("/recommend", "Recommend", "recommend"),
     ("/programme", "Programme", "aggregates"),
+    ("/matches", "Matches", "names"),
     ("/data", "Data", "data"),
     ("/glossary", "Glossary", "aggregates"),
 )
@@ -100,6 +104,7 @@ def create_app(
     secure_cookies: bool = False,
     demo_users: bool = False,
     login_limit: LoginLimit | None = None,
+    jobs: Any = None,
 ) -> dash.Dash:
     """Build the Dash app for one organisation.
 
@@ -131,7 +136,16 @@ def create_app(
     demo_users
         Allow accounts that still have a demo password (demonstrations on sample data only).
     login_limit
-        Failed log-ins allowed per user name and per address (default 5 and 20 per 5 minutes).
+        Failed log-ins allowed per user name and per address (default 5 and 20 per 5 minutes,
+        counted in the app folder, so every process of the app shares the counts).
+    jobs
+        The runner of background jobs (recommender runs): default the in-process thread
+        runner; :class:`~orgbridge.app._jobs_celery.CeleryJobs` for a queue and workers.
+
+    Several processes may serve one store with one app folder (``orgbridge app --workers``):
+    sessions, log-in failures, keys, settings and pending uploads live in the app folder,
+    and each request first checks the store's data stamp (:meth:`Services.refresh`), so data
+    saved through another process or by ``orgbridge ingest`` is served without a restart.
 
     Raises
     ------
@@ -184,18 +198,30 @@ def create_app(
     services.max_upload_bytes = int(max_upload_bytes)
     services._settings_file = settings_file
     services.views = ViewStore(app_folder / VIEWS_FILE)
+    if special_grouping is not None:  # given here: the file counts again once it changes
+        services._settings_seen = (
+            settings_file.stat().st_mtime_ns if settings_file.exists() else None
+        )
+    if jobs is not None:
+        services._jobs = jobs
     current_user = current_user_reader(server, sessions)
 
     install_error_handler(server)
+    install_refresh(server, services)
     install_request_limits(
         server,
         lambda: (lambda user: user.role if user is not None else None)(current_user()),
         upload_bytes=int(max_upload_bytes),
     )
     context = Context(services, current_user)
-    for page in (overview, silos, exposure, recommend, programme, data, glossary):
+    for page in (overview, silos, exposure, recommend, programme, matches, data, glossary):
         page.register(app, context)
-    login.register(app, context, sessions, login_limit or LoginLimit())
+    login.register(
+        app,
+        context,
+        sessions,
+        login_limit or SharedLoginLimit(app_folder / ".app-login-failures.sqlite"),
+    )
 
     def shell() -> Any:
         user = current_user()

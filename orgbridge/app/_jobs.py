@@ -31,11 +31,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from orgbridge.errors import OrgbridgeError
 
-__all__ = ["Cancelled", "Jobs", "Progress"]
+__all__ = ["Cancelled", "JobRunner", "Jobs", "Progress"]
 
 #: What a job function receives: call it with (stage, done, total) to report progress.
 Progress = Callable[[str, int, int], None]
@@ -43,6 +43,26 @@ Progress = Callable[[str, int, int], None]
 
 class Cancelled(OrgbridgeError):
     """The job's owner cancelled it."""
+
+
+class JobRunner(Protocol):
+    """What the services need of a job runner: :class:`Jobs` (threads of this process) or
+    :class:`~orgbridge.app._jobs_celery.CeleryJobs` (a queue and workers)."""
+
+    def submit(self, owner: str, work: Callable[[Progress], Any], *, task: Any = None) -> str:
+        """Start a job for ``owner``; its id."""
+
+    def status(self, owner: str, job_id: Any) -> dict[str, Any]:
+        """The job's state as its owner sees it (``unknown`` for anyone else)."""
+
+    def wait(self, owner: str, job_id: str, timeout: float | None = None) -> dict[str, Any]:
+        """Block until the job is finished, then its status."""
+
+    def cancel(self, owner: str, job_id: Any) -> bool:
+        """Ask a job of ``owner`` to stop."""
+
+    def close(self) -> None:
+        """Release what the runner holds."""
 
 
 @dataclass
@@ -77,8 +97,9 @@ class Jobs:
         self._keep = keep_seconds
         self._per_owner = per_owner
 
-    def submit(self, owner: str, work: Callable[[Progress], Any]) -> str:
-        """Start ``work(progress)`` for ``owner``; return the job id."""
+    def submit(self, owner: str, work: Callable[[Progress], Any], *, task: Any = None) -> str:
+        """Start ``work(progress)`` for ``owner``; return the job id. ``task`` describes the
+        same job for a queue (``CeleryJobs``); this runner runs ``work`` itself."""
         job_id = secrets.token_hex(16)
         with self._lock:
             self._forget_old()

@@ -15,6 +15,7 @@ import pandas as pd
 from orgbridge import metrics
 from orgbridge.app._access import check_access, requires
 from orgbridge.app._cache import AnalysisCache, ForkSafeLock, Offloader
+from orgbridge.app._fresh import StampWatch
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
 from orgbridge.disclosure import (
@@ -84,9 +85,10 @@ class ServicesBase:
         self._lock = ForkSafeLock(reentrant=True)  # a forked background job gets it free
         self._graph: OrgGraph | None = None
         self._stamp: str | None = None  # the data stamp of the loaded graph (None: unknown)
+        self._watch = StampWatch()
+        self._settings_seen: int | None = None
         self._cache = AnalysisCache()
         self._offload = Offloader(offload_above)
-        self._staged: dict[str, Any] = {}
         self._precompute: threading.Thread | None = None
         self._status: dict[str, Any] = {
             "running": False,
@@ -101,6 +103,7 @@ class ServicesBase:
         with self._lock:
             if self._graph is None:
                 before = self._data_stamp()
+                self._watch.loading(self.store)
                 self._graph = self.store.load_graph()
                 # a save between the two reads: the loaded graph's stamp is unknown
                 self._stamp = before if before == self._data_stamp() else None
@@ -145,6 +148,39 @@ class ServicesBase:
                 return saved
         _log.info("per-person metrics recomputed: the saved ones are not used: %s", reason)
         return None
+
+    def refresh(self) -> bool:
+        """Follow the shared store and settings (called on every app request): forget the
+        loaded organisation and every cached result when the store's data stamp changed
+        (another app process or the CLI saved new data), precomputing again if this process
+        precomputes, and re-read the admin's settings file when it changed. True when the
+        data changed. One small query (see :mod:`orgbridge.app._fresh`)."""
+        self._reload_settings()
+        with self._lock:
+            loaded = self._graph is not None
+        if not loaded or not self._watch.stale(self.store):
+            return False
+        self._reset()
+        if self._precompute is not None:
+            self.start_precompute()
+        return True
+
+    def _reload_settings(self) -> None:
+        path: Path | None = getattr(self, "_settings_file", None)
+        if path is None:
+            return
+        try:
+            seen: int | None = path.stat().st_mtime_ns
+        except OSError:
+            seen = None
+        if seen == self._settings_seen:
+            return
+        from orgbridge.app._settings import load_settings
+
+        value = bool(load_settings(path)["special_grouping"])
+        with self._lock:
+            self._settings_seen = seen
+            self.special_grouping = value
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         return self._cache.get(key, compute)
@@ -625,7 +661,10 @@ def _constraints(
         "cross_department": bool(different_department),
         "commitments": tuple(decided.get("commitments", ())),
         "declined": tuple(decided.get("decline", [])),
+        "previous": tuple(decided.get("previous", ())),
     }
+    if decided.get("enrolled") is not None:
+        settings["cohort"] = tuple(decided["enrolled"])
     if max_level_gap is not None:
         settings["max_level_gap"] = float(max_level_gap)
     if cohort.startswith("department=") and "department" in people.columns:
@@ -633,7 +672,9 @@ def _constraints(
         chosen = people["department"].astype(str) == dept
         if "opt_in" in people.columns:
             chosen &= people["opt_in"].fillna(False).astype(bool)
-        settings["cohort"] = tuple(people.loc[chosen, "person_id"].astype(str))
+        in_dept = set(people.loc[chosen, "person_id"].astype(str))
+        enrolled = settings.get("cohort")
+        settings["cohort"] = tuple(sorted(in_dept if enrolled is None else in_dept & set(enrolled)))
     from orgbridge.recommend import Constraints
 
     return Constraints(**settings)

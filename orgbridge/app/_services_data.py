@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 from orgbridge.app._access import requires
+from orgbridge.app._pending import PendingUploads
 from orgbridge.app._services_base import (
     ServicesBase,
 )
@@ -87,10 +87,15 @@ class DataServices(ServicesBase):
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        token = uuid.uuid4().hex
-        with self._lock:
-            self._staged = {token: prepared}  # only the latest upload can be confirmed
+        token = self._pending_uploads().put(prepared)  # only the latest can be confirmed
         return {"token": token, "report": prepared.report.to_dict()}
+
+    def _pending_uploads(self) -> PendingUploads:
+        with self._lock:
+            pending: PendingUploads | None = getattr(self, "_pending", None)
+            if pending is None:
+                pending = self._pending = PendingUploads(self._scratch)
+            return pending
 
     def _decoded(self, kind: str, name: Any, contents: Any) -> Any:
         if isinstance(contents, bytes):  # from Python callers and tests
@@ -128,8 +133,7 @@ class DataServices(ServicesBase):
     def store_upload(self, user: User | None, token: Any) -> str:
         """Save a validated upload in one transaction, audit it, and refresh every view."""
         assert user is not None
-        with self._lock:
-            prepared = self._staged.pop(token, None) if isinstance(token, str) else None
+        prepared = self._pending_uploads().take(token)
         if prepared is None:
             raise ParameterError("that upload is no longer pending: validate the files again")
         report = prepared.report.to_dict()

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from orgbridge.app._access import PERMISSIONS, requires
-from orgbridge.app._jobs import Jobs
+from orgbridge.app._jobs import JobRunner, Jobs
 from orgbridge.app._services_base import (
     _KINDS,
     OBJECTIVES,
@@ -20,7 +20,14 @@ from orgbridge.app._services_base import (
     _records,
 )
 from orgbridge.app.auth import User
-from orgbridge.disclosure import neutralise_frame, parse_choice, parse_flag, parse_int, safe_csv
+from orgbridge.disclosure import (
+    neutralise_frame,
+    parse_choice,
+    parse_flag,
+    parse_int,
+    parse_text,
+    safe_csv,
+)
 from orgbridge.errors import ParameterError
 
 #: Run kinds the recommender offers.
@@ -59,19 +66,31 @@ class RecommendServices(ServicesBase):
         """
         assert user is not None
         parsed = self._recommend_parameters(**parameters)
-        owner = _owner(user)
+        task = {
+            "username": user.username,
+            "role": user.role,
+            "min_group": self.min_group,
+            "parameters": parsed,
+        }
+        return self._job_runner().submit(
+            _owner(user),
+            lambda progress: self.recommend_job(user, parsed, progress),
+            task=("recommend", task),
+        )
 
-        def work(progress: Callable[[str, int, int], None]) -> dict[str, Any]:
-            run = self.recommend(user, progress=progress, **parsed)
-            self.save_run(user, run)
-            return {
-                "run_id": run["run_id"],
-                "simulation": run.get("simulation", {}),
-                "notes": run.get("notes", []),
-                "shortfall": run.get("shortfall", []),
-            }
-
-        return self._job_runner().submit(owner, work)
+    def recommend_job(
+        self, user: User, parsed: dict[str, Any], progress: Callable[[str, int, int], None]
+    ) -> dict[str, Any]:
+        """The job of :meth:`start_recommend` (here, or in a queue's worker): run, store the
+        run, and return what its owner's page shows."""
+        run = self.recommend(user, progress=progress, **parsed)
+        self.save_run(user, run)
+        return {
+            "run_id": run["run_id"],
+            "simulation": run.get("simulation", {}),
+            "notes": run.get("notes", []),
+            "shortfall": run.get("shortfall", []),
+        }
 
     @requires("recommend")
     def recommend_status(self, user: User | None, job_id: Any) -> dict[str, Any]:
@@ -85,9 +104,10 @@ class RecommendServices(ServicesBase):
         assert user is not None
         return self._job_runner().cancel(_owner(user), job_id)
 
-    def _job_runner(self) -> Jobs:
+    def _job_runner(self) -> JobRunner:
+        """The job runner: the one ``create_app`` was given (a queue), else a thread pool."""
         with self._lock:
-            runner: Jobs | None = getattr(self, "_jobs", None)
+            runner: JobRunner | None = getattr(self, "_jobs", None)
             if runner is None:
                 runner = self._jobs = Jobs(workers=1)
             return runner
@@ -151,13 +171,13 @@ class RecommendServices(ServicesBase):
             parsed["different_department"],
             parsed["max_level_gap"],
         )
-        graph = self.graph()
+        from orgbridge.programme import with_enrolled_capacity
         from orgbridge.recommend import recommend_pairs, recommend_sponsorships
 
         function = recommend_pairs if kind == "pairs" else recommend_sponsorships
-        constraints = _constraints(
-            graph, cohort, different_department, max_level_gap, self._decided(kind)
-        )
+        decided = self._decided(kind)
+        graph = with_enrolled_capacity(self.graph(), decided["capacity"])
+        constraints = _constraints(graph, cohort, different_department, max_level_gap, decided)
         call: dict[str, Any] = {
             "count": int(count),
             "objective": objective,
@@ -198,12 +218,20 @@ class RecommendServices(ServicesBase):
         return run
 
     def _decided(self, kind: str) -> dict[str, Any]:
-        """Declined pairs of this kind, and every approval (of both kinds) as a commitment."""
-        from orgbridge.recommend import commitments_from_decisions, locked_and_declined
+        """What the programme state gives a run of this kind (``recommender_inputs``):
+        declined pairs, commitments of both kinds, past partners and the enrolled cohort."""
+        from orgbridge.programme import recommender_inputs
 
-        decisions = self.store.decisions()
-        _, declined = locked_and_declined(decisions, _KINDS.get(kind, kind))
-        return {"decline": list(declined), "commitments": commitments_from_decisions(decisions)}
+        inputs = recommender_inputs(self.store, _KINDS.get(kind, kind), as_of=_today())
+        ids = set(self.graph().ids.astype(str))
+        previous = [p for p in inputs["previous"] if p[0] in ids and p[1] in ids]
+        return {
+            "decline": list(inputs["declined"]),
+            "commitments": inputs["commitments"],
+            "previous": previous,
+            "enrolled": inputs["cohort"],
+            "capacity": inputs["capacity"],
+        }
 
     @requires("recommend")
     def save_run(self, user: User | None, run: dict[str, Any]) -> None:
@@ -219,6 +247,12 @@ class RecommendServices(ServicesBase):
             )
         parameters = {**run["parameters"], "simulation": run.get("simulation", {})}
         self.store.save_proposals(run["run_id"], proposals, parameters)
+        from orgbridge.programme import record_proposals
+
+        kind = {"pairs": "pair", "sponsorships": "sponsorship"}.get(run["kind"], run["kind"])
+        record_proposals(
+            self.store, run["run_id"], proposals, kind=kind, by=user.username, at=_today()
+        )
         self.store.audit(
             "recommend", by=user.username, detail={"run_id": run["run_id"], **run["parameters"]}
         )
@@ -235,26 +269,35 @@ class RecommendServices(ServicesBase):
         if len(table) == 0:
             return table
         table = table.copy()
-        decisions = self.store.decisions()
-        table["decision"] = ""
-        if len(decisions):
-            from orgbridge.recommend import decision_key, latest_decisions
-
-            by_kind = {k: latest_decisions(decisions, k) for k in ("pair", "sponsorship")}
-            kinds = (
-                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
-                if "kind" in table.columns
-                else pd.Series(["pair"] * len(table))
-            )
-            table["decision"] = [
-                by_kind.get(k, {}).get(decision_key(str(a), str(b), k), "")
-                for a, b, k in zip(table["a"], table["b"], kinds, strict=True)
-            ]
+        table["decision"] = self._statuses(table)
         if "a_label" not in table.columns:
             graph = self.graph()
             for end in ("a", "b"):
                 table[f"{end}_label"] = self._labels(user, graph.positions(table[end].astype(str)))
         return table.reset_index(drop=True)
+
+    def _statuses(self, table: pd.DataFrame) -> list[str]:
+        """Each proposal's status in the programme (blank while it is only proposed)."""
+        from orgbridge.programme import load_stored
+        from orgbridge.recommend import decision_key
+
+        matches = load_stored(self.store).state.matches.sort_values("changed_at", kind="stable")
+        status = {
+            (str(k), str(a), str(b)): str(s)
+            for k, a, b, s in zip(
+                matches["kind"], matches["a"], matches["b"], matches["status"], strict=True
+            )
+        }
+        kinds = (
+            table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
+            if "kind" in table.columns
+            else pd.Series(["pair"] * len(table))
+        )
+        out = []
+        for a, b, k in zip(table["a"], table["b"], kinds, strict=True):
+            found = status.get((k, *decision_key(str(a), str(b), k)), "")
+            out.append("" if found == "proposed" else found)
+        return out
 
     @requires("recommend")
     def run_parameters(self, user: User | None, run_id: Any) -> dict[str, Any]:
@@ -263,11 +306,14 @@ class RecommendServices(ServicesBase):
         return dict(getter(run_id)) if callable(getter) else {}
 
     @requires("recommend")
-    def decide(self, user: User | None, pairs: Any, *, kind: Any, decision: Any) -> str:
-        """Record approve / decline / lock for each pair (persisted and audited).
+    def decide(
+        self, user: User | None, pairs: Any, *, kind: Any, decision: Any, note: Any = ""
+    ) -> str:
+        """Approve / decline / lock each pair through the programme (persisted and audited).
 
-        Only pairs that the recommender proposed (in a stored run of that kind) can be
-        decided: a hand-built request cannot approve a pair nobody proposed.
+        Only proposed matches (a stored run's proposals, not decided yet) can be decided: a
+        hand-built request cannot approve a pair nobody proposed, and a decided pair is
+        undone first, never overwritten.
         """
         assert user is not None
         decision = parse_choice(decision, DECISIONS, what="the decision")
@@ -277,66 +323,28 @@ class RecommendServices(ServicesBase):
             raise ParameterError("select at least one proposal first")
         if len(pairs) > _MAX_DECIDED:
             raise ParameterError(f"decide at most {_MAX_DECIDED} proposals at once")
-        from orgbridge.recommend import decision_key
-
-        proposed = self._proposed_keys(kind)
         for pair in pairs:
             if (
                 not isinstance(pair, list | tuple)
                 or len(pair) != 2
-                or not all(isinstance(p, str) for p in pair)
-                or decision_key(pair[0], pair[1], kind) not in proposed
+                or not all(isinstance(p, str) and 0 < len(p) <= 200 for p in pair)
             ):
                 raise ParameterError(
                     "only proposals of a stored run can be decided; run the recommender first"
                 )
-        from orgbridge.recommend import Commitment, check_decision, commitments_from_decisions
+        from orgbridge.programme import decide
 
-        graph = self.graph()
-        deciding = {decision_key(a, b, kind) for a, b in pairs}
-        # commitments besides the pairs decided now; each approval in the batch then counts
-        # against the next one's capacity
-        commitments = [
-            c
-            for c in commitments_from_decisions(self.store.decisions())
-            if not (c.kind == kind and decision_key(c.a, c.b, kind) in deciding)
-        ]
-        keys = []
-        for a, b in pairs:
-            key = check_decision(
-                graph, a, b, kind=kind, decision=decision, as_of=_today(), commitments=commitments
-            )
-            keys.append(key)
-            if decision in ("approve", "lock"):
-                commitments.append(Commitment(key[0], key[1], kind=kind))
-        for first, second in keys:
-            self.store.record_decision(
-                first, second, kind=kind, decision=decision, by=user.username
-            )
-        return f"{decision}: {len(pairs)} proposal(s) recorded"
-
-    def _proposed_keys(self, kind: str) -> set[tuple[str, str]]:
-        """Pairs of ``kind`` a decision may name: the latest run's proposals and pairs
-        decided before (so a decision can be changed)."""
-        from orgbridge.recommend import decision_key
-
-        keys: set[tuple[str, str]] = set()
-        table = self.store.load_proposals(None)
-        if len(table):
-            kinds = (
-                table["kind"].astype(str).map(lambda k: _KINDS.get(k, k))
-                if "kind" in table.columns
-                else pd.Series([kind] * len(table))
-            )
-            for a, b, k in zip(table["a"], table["b"], kinds, strict=True):
-                if k == kind:
-                    keys.add(decision_key(str(a), str(b), kind))
-        decided = self.store.decisions()
-        if len(decided):
-            for a, b, k in zip(decided["a"], decided["b"], decided["kind"], strict=True):
-                if str(k) == kind:
-                    keys.add(decision_key(str(a), str(b), kind))
-        return keys
+        decided = decide(
+            self.store,
+            self.graph(),
+            [(str(a), str(b)) for a, b in pairs],
+            kind=kind,
+            decision=decision,
+            by=user.username,
+            at=_today(),
+            note=parse_text(note, what="the note", max_length=500),
+        )
+        return f"{decision}: {len(decided)} proposal(s) recorded"
 
     @requires("recommend")
     def export_proposals(

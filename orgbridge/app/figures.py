@@ -785,9 +785,11 @@ def programme_history_figure(history: pd.DataFrame, measure: str) -> go.Figure:
     suppressed rows are left out.
     """
     shown = history[~history["suppressed"].astype(bool)] if len(history) else history
+    today = pd.Timestamp.now().strftime("%Y-%m-%d")
     traces = [
         go.Scatter(
-            x=[str(s) for s in rows["snapshot"]],
+            # snapshots are dates ("now" is today's), drawn on a date axis
+            x=[today if str(s) == "now" else str(s)[:10] for s in rows["snapshot"]],
             y=pd.to_numeric(rows[measure], errors="coerce"),
             mode="lines+markers",
             name=str(group),
@@ -795,6 +797,10 @@ def programme_history_figure(history: pd.DataFrame, measure: str) -> go.Figure:
         for group, rows in (shown.groupby("group", sort=True) if len(shown) else [])
     ]
     figure = go.Figure(traces)
-    figure.update_layout(yaxis_tickformat=".0%", yaxis_title=column_label(measure))
+    figure.update_layout(
+        yaxis_tickformat=".0%",
+        yaxis_title=column_label(measure),
+        xaxis={"type": "date", "tickformat": "%d %b %Y", "title": "snapshot date"},
+    )
     title = "Programme coverage" if measure == "coverage" else "Within 2 hops of a leader"
     return _layout(figure, f"{title} by group, at each programme start and now")

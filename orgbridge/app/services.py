@@ -29,7 +29,7 @@ from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRI
 from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
 from orgbridge.app._services_map import MapServices
-from orgbridge.app._services_recommend import RecommendServices
+from orgbridge.app._services_programme import ProgrammeServices
 from orgbridge.app._services_report import ReportServices
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(MapServices, ExposureServices, RecommendServices, DataServices, ReportServices):
+class Services(MapServices, ExposureServices, ProgrammeServices, DataServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters
@@ -66,8 +66,10 @@ class Services(MapServices, ExposureServices, RecommendServices, DataServices, R
     -----
     Results are cached in memory and shared by every callback; :meth:`start_precompute` fills
     the cache with the standard analysis in a background thread (``create_app`` starts it, and
-    a confirmed upload starts it again). Per-person metrics saved by ``orgbridge analyze``
-    (``load_metrics("analysis")``) are not reused: the store does not record when they were
-    saved nor with which layers, seed or ``--as-of``, so the app cannot tell they still
-    describe the stored organisation.
+    a confirmed upload starts it again). The app calls :meth:`refresh` before every request:
+    when the store's data stamp changed (another app process or the command line saved new
+    data), the cache is dropped and the precompute starts again. Per-person metrics saved by
+    ``orgbridge analyze`` (``load_metrics("analysis")``) are not reused: the store does not
+    record when they were saved nor with which layers, seed or ``--as-of``, so the app cannot
+    tell they still describe the stored organisation.
     """

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+import pandas as pd
+
 from orgbridge.cli._store import add_store_arguments, open_store
 from orgbridge.graph._private import write_private
 
@@ -64,6 +66,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
         document = analysis.to_dict()
+        document["impact"] = _impact(store, args)
         if not args.no_save:
             # a snapshot only drops people and ties: same counts means the same data
             whole = graph.n_people == stored.n_people and graph.tie_counts() == (
@@ -95,6 +98,27 @@ def run_analyze(args: argparse.Namespace) -> int:
         if path:
             print(f"wrote {path}")
     return 0
+
+
+def _impact(store: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Impact of every programme cycle that has started (aggregates only; the core shows
+    nothing for fewer than ``min_group`` matched participants and says so)."""
+    import datetime as dt
+
+    from orgbridge.programme import impact, load_stored
+
+    state = load_stored(store).state
+    day = pd.Timestamp(args.as_of or dt.date.today().isoformat())
+    started = state.cycles.loc[state.cycles["start"] <= day].sort_values("start")
+    if started.empty:
+        return []
+    graph = store.load_graph()
+    out = []
+    for cycle in started["cycle_id"].astype(str):
+        result = impact(graph, state, cycle, as_of=min(day, state.cycle(cycle)["end"]),
+                        min_group=args.min_group, seed=args.seed)  # fmt: skip
+        out.append(result.to_dict())
+    return out
 
 
 def _signed(value: float | None) -> str:

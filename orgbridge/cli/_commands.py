@@ -51,6 +51,9 @@ def register(commands: Any) -> None:
     demo.add_argument("--people", type=int, default=1500, metavar="N")
     demo.add_argument("--seed", type=int, default=42, metavar="S")
     demo.add_argument("--out", required=True, metavar="DIR")
+    demo.add_argument(
+        "--no-programme", action="store_true", help="leave out the mentoring programme files"
+    )
     demo.set_defaults(handler=run_demo)
 
     export = commands.add_parser("export", help="export the organisation (GraphML, GEXF, CSV)")
@@ -280,13 +283,27 @@ def _write_problem_csv(report: Any, path: Path) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Write a seeded synthetic organisation as the CSV files a user would bring."""
-    from orgbridge.synthetic import generate_organisation, write_organisation
+    from orgbridge.synthetic import (
+        generate_organisation,
+        programme_activity,
+        write_organisation,
+        write_programme,
+    )
 
     org = generate_organisation(args.people, seed=args.seed)
     written = write_organisation(org, Path(args.out))
     print(f"Wrote a synthetic organisation of {args.people:,} people (seed {args.seed}):")
     for path in written.values():
         print(f"  {path}")
+    if not args.no_programme:
+        # a living programme: three yearly cycles of enrolment, matches, meetings, check-ins
+        reference = str(org.parameters["reference_date"])
+        programme = programme_activity(org.staff, reference_date=reference, seed=args.seed)
+        folder = Path(args.out) / "programme"
+        files = write_programme(programme, folder)
+        print(f"and its mentoring programme ({len(files)} files; load with "
+              f"`orgbridge programme import-state {folder}`):")  # fmt: skip
+        print(f"  {folder}")
     return 0
 
 

@@ -1,9 +1,12 @@
 """Subcommands ``recommend``, ``simulate`` and ``decide``: the coordinator's loop.
 
-Decisions stored in the workspace shape every run: approved and locked pairs are commitments
-(they use capacity until imported as ties; one whose person left is reported and set aside),
-declined pairs are never proposed again. A decision is recorded only for two people of the
-organisation and, for an approval, a pair that passes the hard constraints. Every command
+The programme state in the workspace (``orgbridge.programme``) shapes every run: approved and
+active matches are commitments (they use capacity until imported as ties; one whose person left
+is reported and set aside), declined pairs are never proposed again, past partners are not
+paired again (rotation), and the cycle's enrolled people are the default cohort. A run's
+proposals become proposed matches of the programme's next (or running) cycle. A decision is
+taken only on a proposed match of two people of the organisation and, for an approval, a pair
+that passes the hard constraints. Every command
 reads the programme as of ``--as-of`` (default: today). Each run is saved and audited.
 """
 
@@ -126,13 +129,8 @@ def _read_pairs(path: str) -> list[tuple[str, str]]:
 def run_recommend(args: argparse.Namespace) -> int:
     """Run the recommender on the stored organisation and save, audit and write the run."""
     from orgbridge.disclosure import check_group_by, safe_csv
-    from orgbridge.recommend import (
-        Constraints,
-        commitments_from_decisions,
-        locked_and_declined,
-        recommend_pairs,
-        recommend_sponsorships,
-    )
+    from orgbridge.programme import recommender_inputs, with_enrolled_capacity
+    from orgbridge.recommend import Constraints, recommend_pairs, recommend_sponsorships
 
     kind = "pair" if args.kind == "pairs" else "sponsorship"
     as_of = args.as_of or _today()
@@ -140,18 +138,21 @@ def run_recommend(args: argparse.Namespace) -> int:
     try:
         graph = store.load_graph()
         group_by = check_group_by(graph, args.group_by)
-        decisions = store.decisions()
-        _, declined = locked_and_declined(decisions, kind)
+        programme = recommender_inputs(store, kind, as_of=as_of)
+        if not args.cohort:
+            graph = with_enrolled_capacity(graph, programme["capacity"])
+        cohort = tuple(_read_ids(args.cohort)) if args.cohort else programme["cohort"]
         constraints = Constraints(
-            cohort=tuple(_read_ids(args.cohort)) if args.cohort else None,
+            cohort=cohort,
             capacity=args.capacity,
             leader_capacity=args.leader_capacity,
             min_level_gap=args.min_level_gap,
             max_level_gap=args.max_level_gap,
             cross_department=args.cross_department,
             exclusions=tuple(_read_pairs(args.exclude)) if args.exclude else (),
-            commitments=commitments_from_decisions(decisions),
-            declined=declined,
+            commitments=programme["commitments"],
+            declined=programme["declined"],
+            previous=() if args.allow_repeat else _known(graph, programme["previous"]),
             allow_repeat=args.allow_repeat,
             emerging_only=False if args.all_proteges else None,
         )
@@ -173,6 +174,11 @@ def run_recommend(args: argparse.Namespace) -> int:
         payload["parameters"] = {**payload["parameters"], "run_id": run_id}
         table = result.proposals.drop(columns=["hops_before", "hops_after"])
         store.save_proposals(run_id, table, result.parameters)
+        from orgbridge.programme import record_proposals
+
+        record_proposals(
+            store, run_id, table, kind=kind, by=args.by, at=as_of, allow_repeat=args.allow_repeat
+        )
         store.audit(
             "recommend",
             by=args.by,
@@ -192,6 +198,12 @@ def run_recommend(args: argparse.Namespace) -> int:
     if result.shortfall:
         print(f"fewer than asked: {'; '.join(result.shortfall)}")
     return 0
+
+
+def _known(graph: Any, pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Past partners who are both still in the organisation (the others cannot be proposed)."""
+    ids = set(graph.ids.astype(str))
+    return tuple(p for p in pairs if p[0] in ids and p[1] in ids)
 
 
 KINDS = {
@@ -259,25 +271,26 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    """Record approve / decline / lock of one pair, with who decided, once it is acceptable."""
-    from orgbridge.recommend import check_decision, commitments_from_decisions
+    """Approve, decline or lock one pair through the programme (a pair nobody proposed is
+    proposed by the decider first: a coordinator's own choice), once it is acceptable."""
+    from orgbridge.programme import decide
 
     decision = next(name for name in DECISIONS if getattr(args, name))
     given_a, given_b = getattr(args, decision)
     store = open_store(args)
     try:
         graph = store.load_graph()
-        a, b = check_decision(
+        (match_id,) = decide(
+            store,
             graph,
-            given_a,
-            given_b,
+            [(given_a, given_b)],
             kind=args.kind,
             decision=decision,
-            as_of=args.as_of or _today(),
-            commitments=commitments_from_decisions(store.decisions()),
+            by=args.by,
+            at=args.as_of or _today(),
+            propose_missing=True,
         )
-        store.record_decision(a, b, kind=args.kind, decision=decision, by=args.by)
     finally:
         store.close()
-    print(f"Recorded {decision} of ({a}, {b}) by {args.by}")
+    print(f"Recorded {decision} of match {match_id} by {args.by}")
     return 0

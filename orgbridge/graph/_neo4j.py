@@ -2,47 +2,49 @@
 
 Layout (schema version 1) in the chosen database:
 
-``(:Person {person_id, <attributes>, _ord, _gen})``
+``(:Person {person_id, <attributes>, _ord, _h})``
     one node per person; ``person_id`` is unique (a constraint), ``_ord`` is the row
-    position, so loading restores the people order. Each attribute is a property, so people
+    position, so loading restores the people order, and ``_h`` a hash of the row, so a
+    re-save updates only the people that changed. Each attribute is a property, so people
     browsing the graph see them; a missing value is an absent property.
 ``(:Person)-[:COLLABORATION|MENTORING|SPONSORSHIP|<LAYER> {layer, key, weight, start, end,
-_ord, _gen}]->(:Person)``
+_ord}]->(:Person)``
     explicit ties, one relationship type per layer (a user-named layer is upper-snake-cased
     and its name kept in ``layer``). ``key`` numbers the ties between the same two people in
-    the same layer, so several of them (different periods) survive and ``MERGE`` on
-    ``(source, target, layer, key)`` is idempotent. ``start``/``end`` are ISO text.
+    the same layer (several of them, different periods, survive); ``_ord`` is the tie's
+    position within its layer; ``start``/``end`` are ISO text.
 ``(:Person)-[:REPORTS_TO]->(:Person)``
     the manager line, for browsing only: it is read back from ``manager_id``.
 ``(:OrgbridgeMeta {key: 'orgbridge'})``
     schema version, special-category attributes and metadata (JSON), the people column
     spec (pandas dtypes, so loading gives the same dtypes as the workspace), the layers,
-    the state of the last save, the content hash of the saved organisation (``data_stamp``)
-    and the log sequences.
+    a content hash per layer (``layer_hashes``), the interleaving of the layers in the tie
+    table (``tie_order``), the content hash of the saved organisation (``data_stamp``), the
+    state of the last save and the log sequences.
 ``(:ImportLog)``, ``(:ProposalRun)``, ``(:Decision)``, ``(:AuditEntry)``, ``(:MetricTable)``
     the logs (a metric table also keeps what it was computed from, ``about``, as JSON).
     Metric values are also written on the people as ``<name>_<column>``
     properties, and proposals and decisions as ``PROPOSED`` / ``DECIDED`` relationships,
     for people browsing the graph; the exact tables are kept on the run and metric nodes.
 
-Saving a large organisation (more than ``atomic_limit`` people plus ties) cannot be one
-transaction on Neo4j Community without a huge heap, so it runs in batches and is
-*idempotent and convergent* instead of atomic: every write is a ``MERGE`` by id, rows of the
-new graph are tagged with a save generation, rows of other generations are deleted at the
-end, and the import log entry is written last, together with the "complete" mark. A save
-that was interrupted (server killed, network lost) leaves the store marked incomplete:
-:meth:`Neo4jStore.load_graph` refuses it and running the same save again gives exactly the
-intended graph. Smaller saves and every other write are single transactions.
+Saving writes only what changed (:mod:`orgbridge.graph._neo4j_save`): new people and the
+ties of new or changed layers by batched ``CREATE``, changed people by id, removed ones
+deleted; an unchanged layer is not touched. A large save (more than ``atomic_limit`` people
+plus ties) cannot be one transaction on Neo4j Community without a huge heap, so it runs in
+batches and is *convergent* instead of atomic: the meta node says the save is under way
+until the import log entry is written, last, together with the "complete" mark, and a
+layer's hash is recorded only once the layer is complete. A save that was interrupted
+(server killed, network lost) leaves the store marked incomplete: :meth:`Neo4jStore.load_graph`
+refuses it and running the same save (or any other) again gives exactly the intended graph.
+Smaller saves and every other write are single transactions.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,21 +53,25 @@ import pandas as pd
 import pyarrow as pa
 
 from orgbridge.errors import SchemaVersionError, StoreError, StoreUnavailable
-from orgbridge.graph._frames import encode_frame
+from orgbridge.graph._neo4j_save import (
+    META_KEY,
+    SavePlan,
+    decode_tie_order,
+    relationship_type,
+)
+from orgbridge.graph._neo4j_save import chunks as _chunks
+from orgbridge.graph._neo4j_save import quote as _quote
 from orgbridge.graph._neo4j_values import (
     decode_people,
-    format_times,
     from_ipc,
     log_frame,
     parse_times,
     python_values,
     read_schema,
     to_ipc,
-    to_property,
 )
 from orgbridge.graph._orggraph import OrgGraph
-from orgbridge.graph._schema import PERSON_ID, REPORTS_TO
-from orgbridge.graph._stamp import data_stamp
+from orgbridge.graph._schema import PERSON_ID
 from orgbridge.graph._store import SCHEMA_VERSION, ClosingStore
 
 __all__ = ["Neo4jStore", "relationship_type"]
@@ -74,31 +80,10 @@ Clock = Callable[[], datetime]
 Run = Callable[..., list[Any]]
 Progress = Callable[[str, int, int], None]
 
-#: Relationship types orgbridge uses for something other than a tie layer.
-_RESERVED_TYPES = frozenset({"REPORTS_TO", "PROPOSED", "DECIDED"})
-_META_KEY = "orgbridge"
+_META_KEY = META_KEY
 _BATCH = 10_000
-_DELETE_BATCH = 20_000
-_READ_PAGE = 20_000
-
-
-def relationship_type(layer: str) -> str:
-    """The relationship type that holds the ties of ``layer``.
-
-    Example
-    -------
-    >>> [relationship_type(name) for name in ("collaboration", "shared lunch", "reports-to")]
-    ['COLLABORATION', 'SHARED_LUNCH', 'LAYER_REPORTS_TO']
-    """
-    name = re.sub(r"[^0-9A-Za-z]+", "_", layer).strip("_").upper() or "LAYER"
-    if name in _RESERVED_TYPES or name[0].isdigit():
-        name = f"LAYER_{name}"
-    return name
-
-
-def _quote(name: str) -> str:
-    """A Cypher identifier in backticks (any property name is then allowed)."""
-    return "`" + name.replace("`", "``") + "`"
+#: People per page when reading ties (each page is one record of column lists).
+_READ_PAGE = 50_000
 
 
 def _utc_now() -> datetime:
@@ -129,6 +114,9 @@ class Neo4jStore(ClosingStore):
         self.uri = uri
         self.database = database
         self._clock = clock
+        #: What the last ``save_graph`` wrote: people created/updated/deleted, ties
+        #: created/deleted (a re-save of an unchanged graph writes nothing but its log).
+        self.last_save: dict[str, int] = {}
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -336,12 +324,13 @@ class Neo4jStore(ClosingStore):
     ) -> None:
         """Replace the saved organisation by ``graph`` and log the import.
 
-        Small graphs (``atomic_limit`` people plus ties at most) are saved in one
-        transaction. Larger ones are saved in batches: the save is idempotent and
-        convergent rather than atomic (see the module docstring), and the import log entry
-        is written last, so a log entry means a complete save. ``progress(stage, done,
-        total)`` is called before each batch (stages ``people``, ``ties``, ``reports_to``,
-        ``cleanup``) when given.
+        Only what differs from the stored organisation is written (see the module
+        docstring); :attr:`last_save` says what was. Small graphs (``atomic_limit`` people
+        plus ties at most) are saved in one transaction. Larger ones are saved in batches:
+        the save is convergent rather than atomic, and the import log entry is written
+        last, so a log entry means a complete save. ``progress(stage, done, total)`` is
+        called before each batch (stages ``people``, ``ties``, ``reports_to``, ``cleanup``;
+        a stage with nothing to write may not be reported) when given.
 
         Raises
         ------
@@ -350,12 +339,18 @@ class Neo4jStore(ClosingStore):
         StoreError
             The write failed.
         """
-        plan = _SavePlan(graph, self._meta(), log, self._now())
+        plan = SavePlan(graph, self._meta(), log, self._now())
         report = progress or _quiet
+        counts: dict[str, int] = {}
         if plan.size <= self.atomic_limit:
-            self._transaction(lambda run: plan.write(run, report), "saving the organisation")
+
+            def work(run: Run) -> None:
+                counts.update(plan.write(run, report))
+
+            self._transaction(work, "saving the organisation")
         else:
-            plan.write(self._auto, report, self._implicit)
+            counts = plan.write(self._auto, report, self._implicit)
+        self.last_save = counts
 
     def load_graph(self) -> OrgGraph:
         """The saved organisation, exactly as saved (an empty graph when nothing was).
@@ -382,10 +377,7 @@ class Neo4jStore(ClosingStore):
         people = decode_people(columns[1:], spec, schema)
         layers: list[str] = json.loads(meta.get("layers", "[]"))
         frames = [self._read_layer(layer, len(rows)) for layer in layers]
-        ties = pd.concat(frames, ignore_index=True) if frames else None
-        if ties is not None:
-            ties = ties.sort_values("_ord", kind="stable").drop(columns="_ord")
-            ties = ties.reset_index(drop=True)
+        ties = _interleave(frames, meta.get("tie_order")) if frames else None
         return OrgGraph(
             people,
             ties,
@@ -394,28 +386,39 @@ class Neo4jStore(ClosingStore):
         )
 
     def _read_layer(self, layer: str, n_people: int) -> pd.DataFrame:
-        # Whole lists per page of sources: one Bolt record per page instead of one per tie
-        # is several times faster to decode in the Python driver.
+        # Column lists per page of sources: one Bolt record of a few long lists per page
+        # instead of one record (or one small list) per tie is much faster to decode.
         query = (
             "MATCH (a:Person) WHERE a._ord >= $low AND a._ord < $high "
             f"MATCH (a)-[t:{_quote(relationship_type(layer))} {{layer: $layer}}]->(b:Person) "
-            "RETURN collect([a._ord, b._ord, t.weight, t.start, t.end, t._ord])"
+            "RETURN collect(a._ord) AS s, collect(b._ord) AS t, collect(t.weight) AS w, "
+            "collect(t._ord) AS o, collect(CASE WHEN t.start IS NULL AND t.end IS NULL "
+            "THEN null ELSE [t._ord, t.start, t.end] END) AS p"
         )
-        rows: list[list[Any]] = []
+        parts: list[list[Any]] = [[], [], [], [], []]
         for low in range(0, max(n_people, 1), _READ_PAGE):
-            rows += self._collect(query, layer=layer, low=low, high=low + _READ_PAGE)
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 6
-        return pd.DataFrame(
+            rows = self._auto(query, layer=layer, low=low, high=low + _READ_PAGE)
+            if rows:
+                for part, values in zip(parts, rows[0].values(), strict=True):
+                    part += values
+        source, target, weight, order, periods = parts
+        frame = pd.DataFrame(
             {
-                "source": np.asarray(cols[0], dtype=np.int32),
-                "target": np.asarray(cols[1], dtype=np.int32),
+                "source": np.asarray(source, dtype=np.int32),
+                "target": np.asarray(target, dtype=np.int32),
                 "layer": layer,
-                "weight": np.asarray(cols[2], dtype=np.float64),
-                "start": parse_times(cols[3]),
-                "end": parse_times(cols[4]),
-                "_ord": np.asarray(cols[5], dtype=np.int64),
+                "weight": np.asarray(weight, dtype=np.float64),
+                "start": np.full(len(source), np.datetime64("NaT"), dtype="datetime64[ns]"),
+                "end": np.full(len(source), np.datetime64("NaT"), dtype="datetime64[ns]"),
+                "_ord": np.asarray(order, dtype=np.int64),
             }
         )
+        if periods:
+            # Only ties with a period carry start/end: place them by their position.
+            where = pd.Index(frame["_ord"]).get_indexer([p[0] for p in periods])
+            frame.loc[where, "start"] = parse_times(tuple(p[1] for p in periods))
+            frame.loc[where, "end"] = parse_times(tuple(p[2] for p in periods))
+        return frame
 
     def import_log(self) -> pd.DataFrame:
         """One row per import: ``import_id, at, people, ties, rows_in, rows_loaded,
@@ -662,164 +665,32 @@ class Neo4jStore(ClosingStore):
 _SHOWN = ("a", "b", "kind", "score", "reason")
 
 
-class _SavePlan:
-    """Everything one ``save_graph`` writes, as Cypher text and parameter rows."""
-
-    def __init__(
-        self, graph: OrgGraph, meta: dict[str, Any], log: dict[str, Any] | None, at: str
-    ) -> None:
-        self.gen = uuid.uuid4().hex
-        self.at = at
-        people = graph.people
-        reserved = {"_ord", "_gen"} & {str(c) for c in people.columns}
-        if reserved:
-            raise StoreError(
-                f"people column(s) {sorted(reserved)} clash with the Neo4j store's own "
-                "properties; rename them"
-            )
-        table, spec = encode_frame(people)
-        self.spec = spec
-        self.schema = base64.b64encode(table.schema.serialize().to_pybytes()).decode("ascii")
-        columns = [str(c) for c in people.columns]
-        attributes = [e for e in spec if e["name"] != PERSON_ID]
-        old = set(json.loads(meta.get("people_spec_names", "[]")))
-        old |= set(json.loads(meta.get("pending_names", "[]")))
-        self.names = sorted(old | set(columns))
-        dropped = sorted(old - set(columns) - {PERSON_ID})
-        values = [to_property(table.column(e["stored"]), e) for e in attributes]
-        ids = people[PERSON_ID].astype(str).tolist()
-        self.people_rows = [list(r) for r in zip(ids, range(len(ids)), *values, strict=True)]
-        sets = [f"{_quote(e['name'])}: r[{i + 2}]" for i, e in enumerate(attributes)]
-        sets += [f"{_quote(name)}: null" for name in dropped]
-        self.people_query = (
-            "UNWIND $rows AS r MERGE (p:Person {person_id: r[0]}) "
-            f"SET p += {{{', '.join(sets)}}}, p._ord = r[1], p._gen = $gen"
-        )
-        ties = graph.explicit_ties()
-        ties["_ord"] = np.arange(len(ties), dtype=np.int64)
-        ties = ties.sort_values(["source", "target"], kind="stable")
-        ties["key"] = ties.groupby(["source", "target", "layer"], sort=False).cumcount()
-        id_array = np.asarray(ids, dtype=object)
-        self.layers = sorted({str(x) for x in ties["layer"].unique()})
-        self.tie_rows: dict[str, list[list[Any]]] = {}
-        for layer in self.layers:
-            part = ties[(ties["layer"] == layer).to_numpy()]
-            self.tie_rows[layer] = [
-                list(r)
-                for r in zip(
-                    id_array[part["source"].to_numpy()].tolist(),
-                    id_array[part["target"].to_numpy()].tolist(),
-                    part["key"].tolist(),
-                    part["weight"].tolist(),
-                    format_times(part["start"]),
-                    format_times(part["end"]),
-                    part["_ord"].tolist(),
-                    strict=True,
-                )
-            ]
-        reports = graph.ties[(graph.ties["layer"] == REPORTS_TO).to_numpy()]
-        self.report_rows = [
-            list(r)
-            for r in zip(
-                id_array[reports["source"].to_numpy()].tolist(),
-                id_array[reports["target"].to_numpy()].tolist(),
-                strict=True,
-            )
-        ]
-        self.size = len(self.people_rows) + len(ties) + len(self.report_rows)
-        self.log = dict(log or {})
-        self.counts = (graph.n_people, int(sum(graph.tie_counts().values())))
-        self.special = json.dumps(sorted(graph.special))
-        self.metadata = json.dumps(graph.metadata, default=str, sort_keys=True)
-        self.stamp = data_stamp(graph)
-
-    def write(self, run: Run, progress: Progress, implicit: Run | None = None) -> None:
-        """Write the plan through ``run`` (one transaction or one per call); ``implicit``
-        runs a query in an implicit transaction (for ``IN TRANSACTIONS`` deletes)."""
-        run(
-            "MERGE (m:OrgbridgeMeta {key: $key}) SET m.state = 'saving', m.saving_gen = $gen, "
-            "m.pending_names = $names",
-            key=_META_KEY,
-            gen=self.gen,
-            names=json.dumps(self.names),
-        )
-        n_ties = sum(len(rows) for rows in self.tie_rows.values())
-        done = 0
-        for chunk in _chunks(self.people_rows, _BATCH):
-            progress("people", done, len(self.people_rows))
-            run(self.people_query, rows=chunk, gen=self.gen)
-            done += len(chunk)
-        done = 0
-        for layer in self.layers:
-            query = (
-                "UNWIND $rows AS r MATCH (a:Person {person_id: r[0]}) "
-                "MATCH (b:Person {person_id: r[1]}) "
-                f"MERGE (a)-[t:{_quote(relationship_type(layer))} {{layer: $layer, key: r[2]}}]"
-                "->(b) SET t.weight = r[3], t.start = r[4], t.end = r[5], t._ord = r[6], "
-                "t._gen = $gen"
-            )
-            for chunk in _chunks(self.tie_rows[layer], _BATCH):
-                progress("ties", done, n_ties)
-                run(query, rows=chunk, layer=layer, gen=self.gen)
-                done += len(chunk)
-        for start, chunk in enumerate(_chunks(self.report_rows, _BATCH)):
-            progress("reports_to", start * _BATCH, len(self.report_rows))
-            run(
-                "UNWIND $rows AS r MATCH (a:Person {person_id: r[0]}) "
-                "MATCH (b:Person {person_id: r[1]}) "
-                "MERGE (a)-[t:REPORTS_TO]->(b) SET t._gen = $gen",
-                rows=chunk,
-                gen=self.gen,
-            )
-        progress("cleanup", 0, 1)
-        types = [
-            row["t"]
-            for row in run("CALL db.relationshipTypes() YIELD relationshipType AS t RETURN t")
-            if row["t"] not in {"PROPOSED", "DECIDED"}
-        ]
-        stale = "WHERE t._gen IS NULL OR t._gen <> $gen"
-        for rel_type in types:
-            _delete_stale(
-                run,
-                implicit,
-                f"MATCH (:Person)-[t:{_quote(rel_type)}]->(:Person) {stale}",
-                "t",
-                gen=self.gen,
-            )
-        _delete_stale(run, implicit, f"MATCH (t:Person) {stale}", "t", gen=self.gen, detach=True)
-        seq = _next(run, "seq_import")
-        run(
-            "MATCH (m:OrgbridgeMeta {key: $key}) "
-            "SET m.state = 'complete', m.gen = $gen, m.schema_version = $version, "
-            "m.people_spec = $spec, m.people_schema = $schema, m.people_spec_names = $names, "
-            "m.layers = $layers, m.special = $special, m.metadata = $metadata, "
-            "m.data_stamp = $stamp "
-            "REMOVE m.saving_gen, m.pending_names "
-            "CREATE (:ImportLog {import_id: $seq, at: $at, people: $people, ties: $ties, "
-            "rows_in: $rows_in, rows_loaded: $rows_loaded, rows_rejected: $rows_rejected, "
-            "report: $report})",
-            key=_META_KEY,
-            gen=self.gen,
-            version=SCHEMA_VERSION,
-            spec=json.dumps(self.spec),
-            schema=self.schema,
-            names=json.dumps([e["name"] for e in self.spec]),
-            layers=json.dumps(self.layers),
-            special=self.special,
-            metadata=self.metadata,
-            stamp=self.stamp,
-            seq=seq,
-            at=self.at,
-            people=self.counts[0],
-            ties=self.counts[1],
-            rows_in=int(self.log.get("rows_in", 0) or 0),
-            rows_loaded=int(self.log.get("rows_loaded", 0) or 0),
-            rows_rejected=int(self.log.get("rows_rejected", 0) or 0),
-            report=json.dumps(self.log, default=str, sort_keys=True),
-        )
-
-
 # ---- helpers ----------------------------------------------------------------------------
+
+
+def _interleave(frames: list[pd.DataFrame], order: str | None) -> pd.DataFrame:
+    """The tie table from per-layer frames: each sorted by its position in the layer and
+    placed where the stored interleaving (``tie_order``) puts that layer. Stores written
+    before the interleaving was kept number ties across layers, so ``_ord`` orders them."""
+    if order is None:
+        ties = pd.concat(frames, ignore_index=True).sort_values("_ord", kind="stable")
+        return ties.drop(columns="_ord").reset_index(drop=True)
+    codes = decode_tie_order(order)
+    placed = []
+    for code, frame in enumerate(frames):
+        frame = frame.sort_values("_ord", kind="stable")
+        where = np.flatnonzero(codes == code)
+        if len(where) != len(frame) or not np.array_equal(
+            frame["_ord"].to_numpy(), np.arange(len(frame))
+        ):
+            layer = frame["layer"].iloc[0] if len(frame) else code
+            raise StoreError(
+                f"the stored ties of layer {layer!r} do not match the saved tie order "
+                f"({len(frame)} stored, {len(where)} expected); save the organisation again"
+            )
+        placed.append(frame.assign(_ord=where))
+    ties = pd.concat(placed, ignore_index=True).sort_values("_ord", kind="stable")
+    return ties.drop(columns="_ord").reset_index(drop=True)
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -830,32 +701,6 @@ def _where(uri: str) -> str:
     """``host:port`` of a URI, for messages."""
     match = re.match(r"^[a-z0-9+.-]+://([^/?]+)", uri)
     return match.group(1) if match else uri
-
-
-def _chunks(rows: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def _delete_stale(
-    run: Run, implicit: Run | None, match: str, name: str, *, gen: str, detach: bool = False
-) -> None:
-    """Delete what ``match`` finds (bound to ``name``): in one scan with ``IN TRANSACTIONS``
-    when an implicit runner is given, else in ``LIMIT`` rounds inside the transaction."""
-    delete = f"{'DETACH ' if detach else ''}DELETE {name}"
-    # DETACH DELETE of a person also deletes its ties: smaller batches keep a transaction
-    # well under the server's transaction memory limit.
-    batch = _DELETE_BATCH // 10 if detach else _DELETE_BATCH
-    if implicit is not None:
-        implicit(
-            f"{match} CALL ({name}) {{ {delete} }} IN TRANSACTIONS OF {batch} ROWS",
-            gen=gen,
-        )
-        return
-    while True:
-        rows = run(f"{match} WITH {name} LIMIT {batch} {delete} RETURN count(*) AS n", gen=gen)
-        if not rows or int(rows[0]["n"]) < batch:
-            return
 
 
 def _next(run: Run, counter: str) -> int:

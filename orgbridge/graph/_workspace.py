@@ -135,6 +135,8 @@ _REMOTE_METHODS = frozenset(
         "proposal_parameters",
         "record_decision",
         "decisions",
+        "save_programme",
+        "load_programme",
         "audit",
         "audit_log",
     }

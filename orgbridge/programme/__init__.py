@@ -14,6 +14,10 @@ A pure library: tables in, tables (or JSON-ready dicts) out; the time is always 
 - :func:`match_register` (who proposed, decided, started and ended each match) and
   :func:`introductions` (the mail-merge file introducing approved pairs).
 - :func:`load_stored` / :func:`save_stored`: a programme as a store keeps it.
+- Operations on a store, the one place status changes go through (``_operations``):
+  :func:`ensure_cycle`, :func:`record_proposals`, :func:`decide`, :func:`undo_last`,
+  :func:`end_early`, :func:`recommender_inputs`, and ``_operations.start_cycle`` /
+  ``_operations.close_cycle`` (named apart from the pure moves of the same name).
 - :func:`health` and :func:`stalled_pairs` measure how the programme runs;
   :func:`impact` whether it changed the network (difference in differences).
 """
@@ -48,6 +52,18 @@ from orgbridge.programme._model import (
     add_programme,
     next_cycle,
 )
+from orgbridge.programme._operations import (
+    OPERATION_DECISIONS,
+    current_cycle,
+    decide,
+    end_early,
+    ensure_cycle,
+    match_kind,
+    recommender_inputs,
+    record_proposals,
+    undo_last,
+    with_enrolled_capacity,
+)
 from orgbridge.programme._recommender import (
     commitments,
     past_partners,
@@ -78,6 +94,7 @@ __all__ = [
     "ENROLMENT_COLUMNS",
     "GOAL_COLUMNS",
     "MEETING_COLUMNS",
+    "OPERATION_DECISIONS",
     "OUTCOMES",
     "PERSONAL_COLUMNS",
     "PROGRAMME_KINDS",
@@ -93,10 +110,15 @@ __all__ = [
     "close_cycle",
     "commitments",
     "compare_snapshots",
+    "current_cycle",
+    "decide",
+    "end_early",
+    "ensure_cycle",
     "health",
     "impact",
     "introductions",
     "load_stored",
+    "match_kind",
     "match_register",
     "next_cycle",
     "outcomes",
@@ -111,6 +133,8 @@ __all__ = [
     "read_enrolment",
     "read_goals",
     "read_meetings",
+    "recommender_inputs",
+    "record_proposals",
     "remaining_capacity",
     "save_stored",
     "stalled_pairs",
@@ -118,4 +142,6 @@ __all__ = [
     "statuses_as_of",
     "transition",
     "undo",
+    "undo_last",
+    "with_enrolled_capacity",
 ]

@@ -68,6 +68,7 @@ def render_html(document: dict[str, Any], *, title: str = "Organisation network 
         _communities(document.get("communities", {})),
         "<h2>Single points of bridging</h2>",
         _bridging(document.get("bridging", [])),
+        _impact(document.get("impact", [])),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -264,3 +265,69 @@ def _bridging(rows: list[dict[str, Any]]) -> str:
         "<table><tr><th class='n'>group</th><th class='n'>group</th><th>ties</th>"
         f"<th class='n'>depends on</th></tr>{body}</table>"
     )
+
+
+_OUTCOME_LABELS = {
+    "cross_department_ties": "Cross-department ties",
+    "hops_to_leader": "Hops to the nearest leader",
+    "leader_within_2_hops": "Leader within 2 hops (share)",
+}
+
+
+def _impact(results: Sequence[dict[str, Any]]) -> str:
+    """Programme impact per cycle: aggregates only; a cycle too small says so, shows nothing.
+
+    Example
+    -------
+    >>> small = {"parameters": {"cycle_id": "C1"}, "table": [],
+    ...          "values": {"n_participants": 3, "note": "fewer than 5 matched participants"}}
+    >>> "too small" in _impact([small]) and "C1" in _impact([small])
+    True
+    """
+    if not results:
+        return ""
+    parts = [
+        "<h2>Programme impact</h2>",
+        "<p class='note'>Participants compared with comparable colleagues (same department, "
+        "level band and starting distance to leadership) between the cycle's start and end: "
+        "difference in differences with a bootstrap interval. Aggregates only; nothing is "
+        "shown for fewer than the privacy threshold of matched participants.</p>",
+    ]
+    for result in results:
+        values = result.get("values", {})
+        cycle = result.get("parameters", {}).get("cycle_id", "")
+        rows = result.get("table", [])
+        header = (
+            f"<h3>Cycle {_e(cycle)}</h3><p>{_fmt(values.get('n_participants'))} participants, "
+            f"{_fmt(values.get('n_matched'))} matched with {_fmt(values.get('n_controls'))} "
+            "comparable colleagues.</p>"
+        )
+        note = values.get("note")
+        if not rows:
+            parts.append(
+                header + f"<p class='note'>The group is too small to show an estimate"
+                f"{': ' + _e(note) if note else ''}.</p>"
+            )
+            continue
+        body = "".join(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>".format(
+                _e(_OUTCOME_LABELS.get(str(r.get("outcome")), r.get("outcome"))),
+                _fmt(r.get("participants_before")),
+                _fmt(r.get("participants_after")),
+                _fmt(r.get("controls_before")),
+                _fmt(r.get("controls_after")),
+                _fmt(r.get("estimate")),
+                "–"
+                if r.get("ci_low") is None
+                else f"{_fmt(r.get('ci_low'))} to {_fmt(r.get('ci_high'))}",
+            )
+            for r in rows
+        )
+        parts.append(
+            header + "<table><tr><th>Outcome</th><th>Participants before</th>"
+            "<th>after</th><th>Comparable before</th><th>after</th><th>Estimate</th>"
+            f"<th>95% interval</th></tr>{body}</table>"
+            + (f"<p class='note'>{_e(note)}</p>" if note else "")
+        )
+    return "\n".join(parts)

@@ -144,6 +144,60 @@ def build_organisation(folder: Path, people: int = 400, seed: int = 11) -> Organ
 # ---- the server ------------------------------------------------------------------------------
 
 
+#: A check-in comment seeded in the programme: only coordinators and admins may read it.
+SEEDED_COMMENT = "Seeded-confidential-remark-7731"
+
+
+def seed_programme(workspace: Path, org: Organisation) -> str:
+    """Give the workspace a running programme: one active pair of two large-department
+    people with a meeting and a commented check-in. Returns the pair's match id."""
+    from orgbridge.graph._workspace import Workspace
+    from orgbridge.programme import (
+        ProgrammeState,
+        add_cycle,
+        add_programme,
+        propose,
+        save_stored,
+        start_cycle,
+        transition,
+    )
+
+    today = pd.Timestamp.now().normalize()
+    small = {pid for pid, _ in SMALL_PEOPLE}
+    a, b = sorted(p for p in org.person_ids if p not in small)[5:7]
+    s = add_programme(ProgrammeState.empty(), programme_id="RM", name="Reverse", kind="pairs")
+    s = add_cycle(
+        s,
+        cycle_id="C1",
+        programme_id="RM",
+        start=today - pd.Timedelta(days=60),
+        end=today + pd.Timedelta(days=60),
+    )
+    s = propose(
+        s, programme_id="RM", cycle_id="C1", a=a, b=b, by="coord", at=today - pd.Timedelta(days=70)
+    )
+    match = str(s.matches["match_id"].iloc[0])
+    s = transition(s, [match], "approved", by="coord", at=today - pd.Timedelta(days=65))
+    s = start_cycle(s, "C1", by="coord", at=today - pd.Timedelta(days=60))
+    day = today - pd.Timedelta(days=20)
+    with Workspace.open(workspace) as ws:
+        save_stored(
+            ws,
+            s,
+            meetings=pd.DataFrame({"match_id": [match], "date": [day], "minutes": [30.0]}),
+            checkins=pd.DataFrame(
+                {
+                    "match_id": [match],
+                    "person_id": [a],
+                    "date": [day],
+                    "rating": [4],
+                    "comment": [SEEDED_COMMENT],
+                }
+            ),
+        )
+    return match
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -568,7 +622,7 @@ def data_url(content: bytes, mime: str = "text/csv") -> str:
 TINY_STAFF = b"person_id,name,department\nT1,Tiny One,Tiny\nT2,Tiny Two,Tiny\n"
 
 
-PAGES = ("/", "/silos", "/exposure", "/recommend", "/programme", "/data", "/login")
+PAGES = ("/", "/silos", "/exposure", "/recommend", "/programme", "/matches", "/data", "/login")
 
 
 def hostile_values(org: Organisation, pseudonym: str) -> dict[str, list[Any]]:

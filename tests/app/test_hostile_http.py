@@ -60,6 +60,7 @@ class HostileApp:
     promise: Promise
     values: dict[str, list[Any]]
     baseline: dict[str, Any]
+    match: str  # the seeded programme's active pair
 
     def client(self, role: str) -> Client:
         client = Client(self.server.url)
@@ -85,6 +86,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileApp]:
     org = hostile.build_organisation(root / "org")
     workspace = root / "workspace"
     hostile.ingest(workspace, org)
+    match = hostile.seed_programme(workspace, org)
     users = hostile.write_users(workspace)
     server = AppServer(workspace, root / "app.log")
     try:
@@ -101,6 +103,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileApp]:
             promise=Promise(org),
             values=values,
             baseline=hostile.baseline_values(admin),
+            match=match,
         )
     finally:
         server.stop()
@@ -369,6 +372,78 @@ def test_a_forged_decision_does_not_break_later_runs(live: HostileApp) -> None:
     assert _rows(result), (
         f"after a forged lock of {outsiders}, the recommender returns {result.text[:300]!r}"
     )
+
+
+# ---- programme operations ---------------------------------------------------------------------
+
+#: Callbacks (by output) that carry names, comments or decisions: coordinators and admins only.
+_NAMED_OUTPUTS = (
+    (ids.MATCHES_GRID, "rowData"),
+    (ids.MATCHES_DOWNLOAD, "data"),
+    (ids.STALLED_GRID, "rowData"),
+    (ids.STALLED_DOWNLOAD, "data"),
+    (ids.COMMENTS_GRID, "rowData"),
+    (ids.CHECKIN_MESSAGE, "children"),
+)
+
+
+def _forged_programme_values(live: HostileApp, comment: str) -> dict[str, Any]:
+    match = live.match
+    return {
+        **live.baseline,
+        f"{ids.MATCHES_CYCLE}.value": "C1",
+        f"{ids.CHECKIN_MATCH}.value": match,
+        f"{ids.CHECKIN_DATE}.value": str(pd.Timestamp.now().date()),
+        f"{ids.CHECKIN_MINUTES}.value": 30,
+        f"{ids.CHECKIN_RATING_A}.value": 5,
+        f"{ids.CHECKIN_COMMENT_A}.value": comment,
+        f"{ids.STALLED_ONLY}.value": [],
+    }
+
+
+@pytest.mark.parametrize("role", ["anonymous", "executive", "analyst"])
+def test_programme_operations_refused_without_names(live: HostileApp, role: str) -> None:
+    """Forged requests for the register, stalled pairs, comments, exports or a check-in:
+    nothing named comes back and nothing is recorded."""
+    client = live.client(role)
+    forged = f"forged-by-{role}"
+    values = _forged_programme_values(live, forged)
+    findings = []
+    for component, prop in _NAMED_OUTPUTS:
+        callback = client.callback_with_output(component, prop)
+        sent = {callback.key(p): values.get(callback.key(p)) for _, p in callback.params}
+        trigger = callback.key(callback.inputs[0])
+        reply = client.call(callback, sent, changed=[trigger])
+        if reply.status_code >= 500:
+            findings.append(f"{component}: HTTP {reply.status_code}")
+            continue
+        if hostile.SEEDED_COMMENT in reply.text:
+            findings.append(f"{component}: the check-in comment came back")
+        response = (reply.json().get("response") or {}) if reply.status_code == 200 else {}
+        if component == ids.CHECKIN_MESSAGE:  # the answer is a message: a refusal is fine
+            if "recorded for" in reply.text:
+                findings.append(f"{role} was told the check-in was recorded")
+        elif (response.get(component) or {}).get(prop):
+            findings.append(f"{component}.{prop} answered: {reply.text[:160]!r}")
+        findings += [f"{component}: {p}" for p in hostile.scan(live.promise, role, sent, reply)]
+    coordinator = live.client("coordinator")
+    comments = coordinator.callback_with_output(ids.COMMENTS_GRID, "rowData")
+    sent = {comments.key(p): values.get(comments.key(p)) for _, p in comments.params}
+    seen = coordinator.call(comments, sent, changed=[comments.key(comments.inputs[0])])
+    assert hostile.SEEDED_COMMENT in seen.text, "the coordinator should read the comment"
+    if forged in seen.text:
+        findings.append(f"{role} recorded a check-in")
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
+def test_coordinator_records_a_check_in(live: HostileApp) -> None:
+    coordinator = live.client("coordinator")
+    values = _forged_programme_values(live, "=HYPERLINK(1) fine")
+    save = coordinator.callback_with_output(ids.CHECKIN_MESSAGE, "children")
+    sent = {save.key(p): values.get(save.key(p)) for _, p in save.params}
+    reply = coordinator.call(save, sent, changed=[f"{ids.CHECKIN_SAVE}.n_clicks"])
+    assert reply.status_code == 200 and "recorded for" in reply.text, reply.text[:300]
 
 
 # ---- uploads ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from orgbridge.app.auth import User
 from orgbridge.app.services import PERMISSIONS, Services, check_access, pseudonym
 from orgbridge.errors import AccessDenied, ImportRejected, ParameterError
+from orgbridge.programme import load_stored, undo_last
 from tests.app.org import person_strings, small_org
 
 EXEC = User("eve", "executive")
@@ -143,7 +144,7 @@ def test_recommend_save_decide_export_round_trip(services: Services, workspace: 
     assert table["decision"].tolist() == [""] * len(table)
     a, b = table.loc[0, "a"], table.loc[0, "b"]
     services.decide(COORD, [(a, b)], kind=str(table.loc[0, "kind"]), decision="decline")
-    assert services.proposals(COORD).loc[0, "decision"] == "decline"
+    assert services.proposals(COORD).loc[0, "decision"] == "declined"
     # a declined pair is never proposed again
     again = services.recommend(COORD, count=4)
     assert (a, b) not in {(p["a"], p["b"]) for p in again["proposals"]}
@@ -162,13 +163,18 @@ def test_a_decision_on_the_reversed_pair_counts_for_the_pair(
     table = services.proposals(COORD)
     a, b, kind = table.loc[0, "a"], table.loc[0, "b"], str(table.loc[0, "kind"])
     services.decide(COORD, [(b, a)], kind=kind, decision="decline")  # reversed on purpose
-    assert services.proposals(COORD).loc[0, "decision"] == "decline"
-    stored = workspace.decisions().iloc[-1]
+    assert services.proposals(COORD).loc[0, "decision"] == "declined"
+    matches = load_stored(workspace).state.matches
+    stored = matches.loc[matches["status"] == "declined"].iloc[-1]
     assert (stored["a"], stored["b"]) == tuple(sorted((a, b)))
     again = services.recommend(COORD, count=3)
     assert {a, b} not in [{p["a"], p["b"]} for p in again["proposals"]]
-    services.decide(COORD, [(a, b)], kind=kind, decision="lock")  # the latest decision wins
-    assert services.proposals(COORD).loc[0, "decision"] == "lock"
+    # a decided pair is not silently overwritten: undo first, then decide again
+    with pytest.raises(ParameterError, match="only proposals can be decided"):
+        services.decide(COORD, [(a, b)], kind=kind, decision="lock")
+    undo_last(workspace, by=COORD.username, at=pd.Timestamp.now())
+    services.decide(COORD, [(a, b)], kind=kind, decision="lock")
+    assert services.proposals(COORD).loc[0, "decision"] == "approved"
 
 
 def test_upload_is_validated_before_it_is_stored(services: Services, workspace: Any) -> None:

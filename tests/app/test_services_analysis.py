@@ -163,6 +163,11 @@ def test_programme_history_compares_each_start_date_with_now(tmp_path: Path) -> 
         "Operations",
         "Sales",
     }
+    # a date axis: snapshots are dates, "now" is today's date
+    assert figure.layout.xaxis.type == "date"
+    today = pd.Timestamp.now().strftime("%Y-%m-%d")
+    assert all(pd.Timestamp(x) <= pd.Timestamp(today) for t in figure.data for x in t.x)
+    assert "2024-01-01" in figure.data[0].x and today in figure.data[0].x
 
 
 def test_programme_history_without_dates_is_now_only(services: Services) -> None:

@@ -13,14 +13,32 @@ from dash.testing.wait import until
 from orgbridge.app import create_app, ensure_demo_users
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._workspace import Workspace
+from orgbridge.programme import load_stored
 from tests.app.org import person_strings, small_org
 
 pytestmark = pytest.mark.e2e
 
 PAGES = {
-    "admin": ["/", "/silos", "/exposure", "/recommend", "/programme", "/data", "/glossary"],
+    "admin": [
+        "/",
+        "/silos",
+        "/exposure",
+        "/recommend",
+        "/programme",
+        "/matches",
+        "/data",
+        "/glossary",
+    ],
     "analyst": ["/", "/silos", "/exposure", "/programme", "/glossary"],
-    "coordinator": ["/", "/silos", "/exposure", "/recommend", "/programme", "/glossary"],
+    "coordinator": [
+        "/",
+        "/silos",
+        "/exposure",
+        "/recommend",
+        "/programme",
+        "/matches",
+        "/glossary",
+    ],
     "executive": ["/", "/silos", "/exposure", "/programme", "/glossary"],
 }
 TITLES = {
@@ -29,6 +47,7 @@ TITLES = {
     "/exposure": "Exposure to leadership",
     "/recommend": "Recommend",
     "/programme": "Programme",
+    "/matches": "Matches",
     "/data": "Data",
     "/glossary": "Glossary",
 }
@@ -132,15 +151,15 @@ def test_recommendation_approval_survives_a_restart(dash_duo: Any, tmp_path: Pat
     dash_duo.server.stop()
     app.server.config["ORGBRIDGE_SERVICES"].store.close()
     with Workspace.open(tmp_path) as ws:
-        decisions = ws.decisions()
-    a, b, decision = decisions[["a", "b", "decision"]].astype(str).to_numpy().tolist()[-1]
-    assert sorted([a, b]) == sorted(row_id.split("|")) and decision == "approve"
+        matches = load_stored(ws).state.matches
+    approved = matches.loc[matches["status"] == "approved", ["a", "b"]].astype(str)
+    assert [sorted(p) for p in approved.to_numpy().tolist()] == [sorted(row_id.split("|"))]
 
     start(dash_duo, tmp_path)
     log_in(dash_duo, "coordinator", creds["coordinator"])
     visit(dash_duo, "/recommend")
-    cell = f"#rec-grid .ag-row[row-id='{row_id}'] [col-id='decision']"
-    dash_duo.wait_for_text_to_equal(cell, "approve", timeout=15)
+    cell = f"#rec-grid .ag-row[row-id='{row_id}'] [col-id='status']"
+    dash_duo.wait_for_text_to_equal(cell, "approved", timeout=15)
     assert dash_duo.get_logs() == []
 
 

@@ -171,6 +171,31 @@ def test_constraint_and_effective_size_by_hand() -> None:
     assert silo["a1"] == pytest.approx(4 - 2 * 3 / 4)
 
 
+def test_unweighted_effective_size_from_triangles_matches_networkx() -> None:
+    # Unweighted effective size comes from igraph's triangle counts, not the sparse product:
+    # repeated ties, both directions, several layers, self-loops and isolated people must
+    # count as one undirected contact each, as in networkx on the simple graph.
+    rng = np.random.default_rng(11)
+    n = 60
+    src, dst = rng.integers(0, n - 5, 400), rng.integers(0, n - 5, 400)
+    people = pd.DataFrame({"person_id": [f"p{i}" for i in range(n)]})
+    ties = pd.DataFrame(
+        {
+            "source": [f"p{i}" for i in src],
+            "target": [f"p{j}" for j in dst],
+            "layer": rng.choice(["collaboration", "mentoring"], 400),
+        }
+    )
+    graph = OrgGraph.from_frames(people, ties)
+    nxg = nx.Graph()
+    nxg.add_nodes_from(range(n))
+    nxg.add_edges_from((int(i), int(j)) for i, j in zip(src, dst, strict=True) if i != j)
+    expected = nx.effective_size(nxg, nodes=list(nxg))
+    got = effective_size(graph).table["effective_size"].to_numpy()
+    assert np.isnan(got[-5:]).all()
+    assert np.allclose(got, by_position(expected, n), equal_nan=True, rtol=0, atol=1e-12)
+
+
 def test_effective_size_is_the_same_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = random_org(120, 0.08, 7)
     whole = effective_size(graph, weight=True).table

@@ -14,6 +14,8 @@ PUBLIC = [
     "parse_checkins", "parse_enrolment", "parse_goals", "parse_meetings", "past_partners",
     "propose", "propose_many", "read_checkins", "read_enrolment", "read_goals", "read_meetings",
     "remaining_capacity", "stalled_pairs", "start_cycle", "statuses_as_of", "transition", "undo",
+    "OPERATION_DECISIONS", "current_cycle", "decide", "end_early", "ensure_cycle", "match_kind",
+    "recommender_inputs", "record_proposals", "undo_last", "with_enrolled_capacity",
 ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import pytest
 from orgbridge.cli._recommend import register
 from orgbridge.errors import ParameterError
 from orgbridge.graph._workspace import Workspace
+from orgbridge.programme import load_stored, undo_last
 from orgbridge.recommend import decision_key, locked_and_declined
 from tests.recommend.strategies import random_org
 
@@ -105,7 +106,7 @@ def test_decisions_shape_the_next_run(tmp_path: Path) -> None:
         store.close()
 
 
-def test_declining_b_a_blocks_a_b_and_latest_decision_wins(tmp_path: Path) -> None:
+def test_declining_b_a_blocks_a_b_and_an_undo_lets_it_be_locked(tmp_path: Path) -> None:
     graph = random_org(7, 24, departments=3, tie_share=0.05)
     folder = tmp_path / "ws"
     store = Workspace.open(folder)
@@ -122,14 +123,22 @@ def test_declining_b_a_blocks_a_b_and_latest_decision_wins(tmp_path: Path) -> No
     assert _run(["decide", *ws, "--decline", b, a]) == 0
     store = Workspace.open(folder)
     try:
-        stored = store.decisions()
+        matches = load_stored(store).state.matches
     finally:
         store.close()
-    assert stored[["a", "b"]].to_numpy().tolist() == [[a, b]]
+    declined = matches.loc[matches["status"] == "declined"]
+    assert declined[["a", "b"]].to_numpy().tolist() == [[a, b]]
     assert _run(args) == 0
     again = {frozenset((p["a"], p["b"])) for p in json.loads(out.read_text())["proposals"]}
     assert frozenset((a, b)) not in again
-    # a later lock of the reversed pair overrides the decline (no locked-and-declined clash)
+    # a decided match is not decided again: the decline is undone first, then locked
+    with pytest.raises(ParameterError, match="only proposals can be decided"):
+        _run(["decide", *ws, "--lock", b, a])
+    store = Workspace.open(folder)
+    try:
+        undo_last(store, by="cli", at=pd.Timestamp.now())
+    finally:
+        store.close()
     assert _run(["decide", *ws, "--lock", b, a]) == 0
     assert _run(args) == 0
     locked = json.loads(out.read_text())

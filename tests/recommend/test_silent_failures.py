@@ -18,6 +18,7 @@ from orgbridge.graph import OrgGraph
 from orgbridge.graph._workspace import Workspace
 from orgbridge.ingest import Sources, prepare_import
 from orgbridge.metrics import analyze
+from orgbridge.programme import load_stored
 from orgbridge.recommend import recommend_pairs
 
 VIVA = Path(__file__).parents[1] / "data" / "viva_p2p" / "p2p_sim_2000.csv"
@@ -121,8 +122,7 @@ def test_decide_refuses_unknown_people_and_broken_pairs(tmp_path: Path) -> None:
     assert _run(["decide", *ws, "--approve", "P5", "P9", "--as-of", "2025-06-01"]) == 0
     store = Workspace.open(Path(ws[1]))
     try:
-        assert store.decisions()[["a", "b", "decision"]].values.tolist() == [
-            ["P5", "P9", "approve"]
-        ]
+        matches = load_stored(store).state.matches  # the programme is the one truth
+        assert matches[["a", "b", "status"]].values.tolist() == [["P5", "P9", "approved"]]
     finally:
         store.close()

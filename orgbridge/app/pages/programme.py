@@ -12,6 +12,7 @@ from dash import Input, Output, dcc, html
 
 from orgbridge.app import figures, ids
 from orgbridge.app.pages._common import Context, denied_layout, group_dropdown, safely
+from orgbridge.app.pages._health import health_section, register_health
 
 
 def make_layout(context: Context) -> Any:
@@ -29,6 +30,7 @@ def make_layout(context: Context) -> Any:
                     )
                 ),
                 html.Div(id=ids.PROGRAMME_ALERT),
+                health_section(context),
                 dcc.Graph(id=ids.PROGRAMME_COVERAGE),
                 html.H4("Before and after, by group"),
                 html.P(
@@ -70,6 +72,8 @@ def register(app: dash.Dash, context: Context) -> None:
     dash.register_page(  # type: ignore[no-untyped-call]
         __name__, path="/programme", name="Programme", order=4, layout=make_layout(context)
     )
+
+    register_health(app, context)
 
     @app.callback(
         Output(ids.PROGRAMME_COVERAGE, "figure"),

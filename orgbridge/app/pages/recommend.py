@@ -16,33 +16,90 @@ from orgbridge.app.pages._common import Context, alert, denied_layout, safely
 from orgbridge.app.services import OBJECTIVES
 from orgbridge.errors import OrgbridgeError
 
+_HEADERS = {
+    "pair": ("Person A", "Person B"),
+    "sponsorship": ("Sponsor", "Protégé"),
+}
+
+
+def _round(value: Any) -> Any:
+    """Two to three significant digits for the grid (None stays None)."""
+    if isinstance(value, float):
+        return float(f"{value:.3g}")
+    return value
+
+
+def review_rows(table: Any) -> list[dict[str, Any]]:
+    """Grid rows of a run's proposals: both people with department and level, the reason,
+    the status (proposed, approved, declined...) and the scores rounded.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> rows = review_rows(pd.DataFrame({"a": ["x"], "b": ["y"], "a_label": ["Ann"],
+    ...     "b_label": ["Bo"], "kind": ["pair"], "score": [0.123456], "reason": ["r"],
+    ...     "decision": [""]}))
+    >>> rows[0]["person_a"], rows[0]["score"], rows[0]["status"]
+    ('Ann', 0.123, 'proposed')
+    """
+    rows = []
+    for base, record in zip(figures.proposal_rows(table), figures.grid_rows(table), strict=True):
+        row = {
+            "id": base["id"],
+            "a": base["a"],
+            "b": base["b"],
+            "kind": base.get("kind") or "pair",
+            "person_a": base["person_a"],
+            "department_a": record.get("department_a"),
+            "level_a": record.get("level_a"),
+            "person_b": base["person_b"],
+            "department_b": record.get("department_b"),
+            "level_b": record.get("level_b"),
+            "reason": base.get("reason"),
+            "status": base.get("decision") or "proposed",
+            "score": _round(base.get("score")),
+        }
+        row.update({k: _round(v) for k, v in base.items() if k.startswith("gain_")})
+        rows.append(row)
+    return rows
+
 
 def _grid_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    fields = list(rows[0]) if rows else ["person_a", "person_b", "score", "reason", "decision"]
-    # the decision next to the people, so it is always in view
-    fields = [f for f in ("person_a", "person_b", "decision") if f in fields] + [
-        f for f in fields if f not in ("person_a", "person_b", "decision")
-    ]
+    kind = str(rows[0].get("kind")) if rows else "pair"
+    first, second = _HEADERS.get(kind, _HEADERS["pair"])
+    headers = {
+        "person_a": first,
+        "department_a": f"{first}: department",
+        "level_a": f"{first}: level",
+        "person_b": second,
+        "department_b": f"{second}: department",
+        "level_b": f"{second}: level",
+        "reason": "Reason",
+        "status": "Status",
+        "score": "Score",
+    }
+    fields = list(rows[0]) if rows else list(headers)
     columns = []
     for name in fields:
         if name in ("id", "a", "b", "kind"):
             continue
         column: dict[str, Any] = {
             "field": name,
-            "headerName": column_label(name),
+            "headerName": headers.get(name, column_label(name)),
             "sortable": True,
             "filter": True,
             "resizable": True,
         }
-        if name == "person_a":
-            column["checkboxSelection"] = True
-        if name in ("person_a", "person_b", "decision"):
+        if name in ("person_a", "person_b"):
             column["pinned"] = "left"
         if name == "score" or name.startswith("gain_"):
             column["valueFormatter"] = grid_formatter("plain")
+        if name == "status":
+            column["pinned"] = "right"  # always in view
         if name == "reason":
-            column["flex"] = 2
             column["minWidth"] = 400
+            column["wrapText"] = True
+            column["autoHeight"] = True
         columns.append(column)
     return columns
 
@@ -55,7 +112,7 @@ def make_layout(context: Context) -> Any:
         user = context.current_user()
         try:
             cohorts = context.services.cohort_options(user)
-            rows = figures.proposal_rows(context.services.proposals(user))
+            rows = review_rows(context.services.review(user))
             message = None
         except OrgbridgeError as error:
             cohorts, rows, message = [], [], dbc.Alert(str(error), color="danger")
@@ -173,6 +230,14 @@ def make_layout(context: Context) -> Any:
                             id=ids.REC_LOCK,
                             color="warning",
                             size="sm",
+                            className="me-1",
+                            n_clicks=0,
+                        ),
+                        dbc.Button(
+                            "Undo last decision",
+                            id=ids.REC_UNDO,
+                            color="secondary",
+                            size="sm",
                             className="me-3",
                             n_clicks=0,
                         ),
@@ -188,13 +253,30 @@ def make_layout(context: Context) -> Any:
                     ],
                     className="mt-3 mb-1",
                 ),
+                dbc.Input(
+                    id=ids.REC_NOTE,
+                    placeholder="note (kept with the decision, e.g. why declined)",
+                    maxLength=500,
+                    size="sm",
+                    className="mb-1",
+                    style={"maxWidth": "600px"},
+                ),
                 html.Div(id=ids.REC_DECISION_MESSAGE),
                 dag.AgGrid(
                     id=ids.REC_GRID,
                     rowData=rows,
                     columnDefs=_grid_columns(rows),
                     getRowId="params.data.id",
-                    dashGridOptions={"rowSelection": {"mode": "multiRow"}},
+                    # one checkbox per row (no click selection), cleared after each decision
+                    dashGridOptions={
+                        "rowSelection": {
+                            "mode": "multiRow",
+                            "checkboxes": True,
+                            "headerCheckbox": True,
+                            "enableClickSelection": False,
+                        },
+                        "suppressColumnVirtualisation": True,
+                    },
                     style={"height": "400px"},
                 ),
                 dcc.Graph(id=ids.REC_BEFORE_AFTER),
@@ -277,7 +359,7 @@ def register(app: dash.Dash, context: Context) -> None:
                 return (no_update,) * 3 + (done, stage, False, True, False, no_update, None)
             if state == "done":
                 result = status["result"]
-                rows = figures.proposal_rows(services.proposals(user, result["run_id"]))
+                rows = review_rows(services.review(user, result["run_id"]))
                 figure = figures.before_after_figure(result.get("simulation") or {})
                 lines = [*result.get("shortfall", []), *result.get("notes", [])]
                 notes = html.Ul([html.Li(str(line)) for line in lines]) if lines else None
@@ -304,26 +386,39 @@ def register(app: dash.Dash, context: Context) -> None:
 
     @app.callback(
         Output(ids.REC_GRID, "rowData", allow_duplicate=True),
+        Output(ids.REC_GRID, "selectedRows"),
+        Output(ids.REC_NOTE, "value"),
         Output(ids.REC_DECISION_MESSAGE, "children"),
         Output(ids.REC_ALERT, "children", allow_duplicate=True),
         Input(ids.REC_APPROVE, "n_clicks"),
         Input(ids.REC_DECLINE, "n_clicks"),
         Input(ids.REC_LOCK, "n_clicks"),
+        Input(ids.REC_UNDO, "n_clicks"),
         State(ids.REC_GRID, "selectedRows"),
+        State(ids.REC_NOTE, "value"),
         prevent_initial_call=True,
     )
-    @safely(3)
-    def decide(_a: Any, _d: Any, _l: Any, selected: Any) -> tuple[Any, ...]:
+    @safely(5)
+    def decide(_a: Any, _d: Any, _l: Any, _u: Any, selected: Any, note: Any) -> tuple[Any, ...]:
         decision = {ids.REC_APPROVE: "approve", ids.REC_DECLINE: "decline", ids.REC_LOCK: "lock"}
         user = context.current_user()
-        # the selected rows come from the client: the services check every pair
-        rows = [r for r in selected if isinstance(r, dict)] if isinstance(selected, list) else []
-        pairs = [(r.get("a"), r.get("b")) for r in rows]
-        kind = rows[0].get("kind") or "pair" if rows else "pair"
-        message = services.decide(
-            user, pairs, kind=kind, decision=decision.get(str(dash.ctx.triggered_id))
-        )
-        return figures.proposal_rows(services.proposals(user)), message
+        if dash.ctx.triggered_id == ids.REC_UNDO:
+            message = services.undo_decision(user)
+        else:
+            # the selected rows come from the client: the services check every pair
+            rows = (
+                [r for r in selected if isinstance(r, dict)] if isinstance(selected, list) else []
+            )
+            pairs = [(r.get("a"), r.get("b")) for r in rows]
+            kind = rows[0].get("kind") or "pair" if rows else "pair"
+            message = services.decide(
+                user,
+                pairs,
+                kind=kind,
+                decision=decision.get(str(dash.ctx.triggered_id)),
+                note=note,
+            )
+        return review_rows(services.review(user)), [], "", message
 
     @app.callback(
         Output(ids.REC_DOWNLOAD, "data"),
