@@ -297,6 +297,31 @@ ENTRIES: tuple[Entry, ...] = (
         "Groups under the privacy threshold are pooled.",
         ("size", "non-leaders", "leaders", "participants", "pairs"),
     ),
+    Entry(
+        "ties_across",
+        "Ties across the chosen groups",
+        "On the silo view: how many people of the other chosen groups a person is tied to.",
+        "count of neighbours in a chosen group other than the person's own (informal layers).",
+        "0: the person is not a bridge; the list shows only people with at least 1.",
+        "A silo held together by 1 or 2 people is fragile: if they leave, the groups split.",
+    ),
+    Entry(
+        "groups_reached",
+        "Chosen groups reached",
+        "On the silo view: how many of the other chosen groups a person has a tie to.",
+        "count of distinct chosen groups g != own group with a tie between the person and g.",
+        "Higher: the person connects more of the chosen groups at once.",
+        "With 3 or more chosen groups, people reaching 2 or more are hubs between them.",
+    ),
+    Entry(
+        "people_bridging",
+        "People bridging",
+        "On the silo view: how many people of a group have a tie to the other group of the pair.",
+        "count of people of group A with at least one tie to someone in group B.",
+        "Low against the group's size: the pair is a silo.",
+        "Counts of 1 to 4 are shown as 'fewer than 5' (privacy threshold).",
+        ("bridging_a", "bridging_b", "bridging a", "bridging b"),
+    ),
 )
 
 _BY_KEY = {e.key: e for e in ENTRIES}
