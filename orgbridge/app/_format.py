@@ -93,6 +93,23 @@ COLUMN_LABELS: dict[str, str] = {
     "match_rate": "Match rate",
     "pairs": "Pairs",
     "participants": "Participants",
+    "cycle_id": "Cycle",
+    "match_id": "Match",
+    "programme_id": "Programme",
+    "name_a": "Person A",
+    "name_b": "Person B",
+    "department_a": "Department A",
+    "department_b": "Department B",
+    "level_a": "Level A",
+    "level_b": "Level B",
+    "proposed_at": "Proposed",
+    "decided_at": "Decided",
+    "decided_by": "Decided by",
+    "started_at": "Started",
+    "ended_at": "Ended",
+    "end_reason": "End reason",
+    "last_meeting": "Last meeting",
+    "weeks_since": "Weeks since last meeting",
 }
 
 #: Fields whose values are shares of a whole (shown as percentages).

@@ -15,7 +15,9 @@ from orgbridge.app.services import GROUP_METRICS, PERSON_METRICS
 DESCRIPTIVE = {
     "group", "group_a", "group_b", "person", "person_a", "person_b", "person_id", "label",
     "note", "kind", "reason", "decision", "status", "start", "end", "snapshot", "programme",
-    "department", "level", "location", "division", "a", "b", "layer",
+    "department", "level", "location", "division", "a", "b", "layer", "cycle_id", "match_id",
+    "programme_id", "name_a", "name_b", "department_a", "department_b", "level_a", "level_b",
+    "proposed_at", "decided_at", "decided_by", "started_at", "ended_at", "end_reason",
 }  # fmt: skip
 
 

@@ -168,7 +168,7 @@ def cohorts(client: Client) -> set[str]:
 
 def decisions(client: Client) -> dict[tuple[str, str], str]:
     grids = [rows for rows in find(page(client, "/recommend"), "rowData") if rows]
-    return {(r["a"], r["b"]): r["decision"] for rows in grids for r in rows}
+    return {(r["a"], r["b"]): r["status"] for rows in grids for r in rows}
 
 
 def job_of(reply: requests.Response) -> Any:
@@ -322,7 +322,7 @@ def test_two_apps_and_a_worker_share_one_store(servers: dict[str, Any]) -> None:
         reply = kim_b.call(decide, sent, changed=[f"{ids.REC_APPROVE}.n_clicks"])
         assert reply.status_code == 200 and "recorded" in reply.text, reply.text[:300]
         for _ in range(4):
-            assert decisions(kim_a).get((first["a"], first["b"])) == "approve"
+            assert decisions(kim_a).get((first["a"], first["b"])) == "approved"
 
         # the CLI changes the organisation while both apps serve; no restart
         assert f"department={NEW_DEPARTMENT}" not in cohorts(kim_a)

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from orgbridge.app import figures, ids
+from orgbridge.app._format import column_label
 from orgbridge.app._services_programme import MATCH_STATUSES
 from orgbridge.app.pages._common import Context, alert, denied_layout, safely
 from orgbridge.errors import OrgbridgeError
@@ -19,7 +20,12 @@ from orgbridge.errors import OrgbridgeError
 def _columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     columns = []
     for name in list(rows[0]) if rows else ["cycle_id", "name_a", "name_b", "status"]:
-        column: dict[str, Any] = {"field": name, "sortable": True, "filter": True}
+        column: dict[str, Any] = {
+            "field": name,
+            "headerName": column_label(name),
+            "sortable": True,
+            "filter": True,
+        }
         if name in ("name_a", "name_b"):
             column["pinned"] = "left"
         if name.endswith("_at"):
