@@ -23,11 +23,14 @@ orgbridge.errors.ParameterError: a view's name may have 1 to 60 letters, digits,
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +123,20 @@ class ViewStore:
             return {}
         return found if isinstance(found, dict) else {}
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the views file for a read-modify-write: a thread lock in this process and an
+        ``flock`` on a lock file beside it, so app processes serving one folder (gunicorn
+        workers) never lose each other's saves. Reads need no lock (writes are atomic)."""
+        with self._lock:
+            lock_path = self.path.with_name(f".{self.path.name}.lock")
+            descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(descriptor)  # closing releases the flock
+
     def _write(self, views: dict[str, Any]) -> None:
         temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -132,7 +149,7 @@ class ViewStore:
         name = check_view_name(name)
         if page not in PAGES:
             raise ParameterError(f"views can be saved on these pages: {', '.join(PAGES)}")
-        with self._lock:
+        with self._exclusive():
             views = self._read()
             mine = sum(1 for v in views.values() if v.get("owner") == owner)
             if mine >= MAX_VIEWS_PER_USER or len(views) >= MAX_VIEWS:

@@ -205,3 +205,29 @@ def test_an_edited_views_file_cannot_widen_a_view(views: Services, tmp_path: Pat
     restored = views.restore_view(EXEC, view_id)
     assert set(restored) == {"name", "note"}
     assert clean_state({"steps": True, "min_share": 10**9, "groups": "Finance"}) == {}
+
+
+def _save_many(path: str, owner: str, count: int) -> None:
+    store = ViewStore(Path(path))
+    for i in range(count):
+        store.save(owner, "analyst", f"view {i}", "silos", {"group_by": "department"})
+
+
+def test_views_saved_by_several_processes_at_once_are_all_kept(tmp_path: Path) -> None:
+    """App processes serving one folder (gunicorn workers) save views at the same moment:
+    none may overwrite another's save."""
+    import multiprocessing
+
+    path = tmp_path / VIEWS_FILE
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_save_many, args=(str(path), f"user{k}", 25)) for k in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert len(saved) == 100
+    assert sorted({v["owner"] for v in saved.values()}) == [f"user{k}" for k in range(4)]
