@@ -26,6 +26,7 @@ import os
 import pickle
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Callable
@@ -110,12 +111,26 @@ class ParentServer:
             self._closed = True
             connections, self._connections = self._connections, []
         for connection in connections:
-            connection.close()
+            _hang_up(connection)
         with suppress(OSError):  # wake the accept() call so its thread ends
             Client(self.address, family="AF_UNIX").close()
         self._listener.close()
         self._thread.join(timeout=5)
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _hang_up(connection: Connection) -> None:
+    """Wake the thread reading ``connection`` (it reads end-of-file, then closes it).
+
+    Closing the descriptor here instead would race that thread's own close: the second close
+    fails, or worse closes a descriptor that was reused meanwhile.
+    """
+    with suppress(OSError, ValueError):
+        duplicate = socket.socket(fileno=os.dup(connection.fileno()))
+        try:
+            duplicate.shutdown(socket.SHUT_RDWR)
+        finally:
+            duplicate.close()
 
 
 class ParentLink:
