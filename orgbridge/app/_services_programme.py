@@ -263,6 +263,36 @@ class ProgrammeServices(RecommendServices):
             for m, a, b in zip(live["match_id"], names_a, names_b, strict=True)
         ]
 
+    @requires("recommend")
+    def end_match(self, user: User | None, match: Any, reason: Any) -> str:
+        """End an approved or active match early, with its reason (kept in the status history
+        and audited), through the programme operations like the CLI's ``end-early``."""
+        assert user is not None
+        from orgbridge.programme._operations import end_early
+
+        matches = self._programme().state.matches
+        live = matches.loc[matches["status"].isin(("approved", "active")), "match_id"]
+        match_id = parse_choice(match, sorted(live.astype(str)), what="the match to end")
+        text = parse_text(reason, what="the reason", max_length=_MAX_TEXT)
+        if not text:
+            raise ParameterError("give the reason the match ended early")
+        return end_early(self.store, match_id, text, by=user.username, at=_today())
+
+    @requires("recommend")
+    def live_match_options(self, user: User | None) -> list[dict[str, str]]:
+        """Approved and active matches as dropdown options, named (to end one early)."""
+        matches = self._programme().state.matches
+        live = matches.loc[matches["status"].isin(("approved", "active"))]
+        live = live.sort_values("match_id")
+        names_a = self._people_columns(live["a"], "a").get("name_a", live["a"].to_numpy())
+        names_b = self._people_columns(live["b"], "b").get("name_b", live["b"].to_numpy())
+        return [
+            {"label": f"{a} & {b} ({m}, {status})", "value": str(m)}
+            for m, a, b, status in zip(
+                live["match_id"], names_a, names_b, live["status"], strict=True
+            )
+        ]
+
     @requires("names")
     def export_stalled(self, user: User | None, stall_weeks: Any = 6) -> tuple[str, bytes]:
         """The stalled pairs as formula-safe CSV (audited)."""

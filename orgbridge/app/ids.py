@@ -146,6 +146,9 @@ MATCHES_EXPORT = "matches-export"
 MATCHES_DOWNLOAD = "matches-download"
 MATCHES_MESSAGE = "matches-message"
 MATCHES_ALERT = "matches-alert"
+MATCHES_END_MATCH = "matches-end-match"
+MATCHES_END_REASON = "matches-end-reason"
+MATCHES_END = "matches-end"
 
 # ---- data --------------------------------------------------------------------------------
 DATA_UPLOAD_PREFIX = "data-upload-"

@@ -319,3 +319,24 @@ def test_health_rows_and_trend_figure(programme: Services) -> None:
     month = _days(40).strftime("%Y-%m")
     assert list(figure.data[0].x) == [f"{month}-01"]
     assert figure.data[0].y[0] == pytest.approx(31 / 8, abs=1e-3)
+
+
+def test_end_early_from_the_app_goes_through_the_operations(programme: Services) -> None:
+    live = {o["value"] for o in programme.live_match_options(COORDINATOR)}
+    target = _key("fin01", "eng01")
+    assert target in live and _key(*ENDED) not in live  # only approved or active matches
+    for bad in ({"match": target}, "C1", _key(*ENDED), None):  # forged, or not live
+        with pytest.raises(ParameterError):
+            programme.end_match(COORDINATOR, bad, "left the firm")
+    with pytest.raises(ParameterError):
+        programme.end_match(COORDINATOR, target, "   ")  # a reason is required
+    for user in (EXECUTIVE, ANALYST, None):
+        with pytest.raises(AccessDenied):
+            programme.end_match(user, target, "left the firm")
+    assert "early" in programme.end_match(COORDINATOR, target, "left the firm")
+    ended = programme.matches(COORDINATOR, "C1", "ended_early")
+    row = ended.loc[ended["match_id"] == target].iloc[0]
+    assert row["reason"] == "left the firm"
+    assert target not in {o["value"] for o in programme.live_match_options(COORDINATOR)}
+    audit = programme.store.audit_log()
+    assert (audit["action"] == "programme:end_early").sum() == 1

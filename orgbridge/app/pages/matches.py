@@ -108,6 +108,39 @@ def make_layout(context: Context) -> Any:
                     ],
                     className="mt-3 mb-1",
                 ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id=ids.MATCHES_END_MATCH,
+                                options=[],
+                                placeholder="A pair to end early",
+                            ),
+                            md=5,
+                        ),
+                        dbc.Col(
+                            dbc.Input(
+                                id=ids.MATCHES_END_REASON,
+                                placeholder="Why it ended (kept in the history)",
+                                maxLength=500,
+                                size="sm",
+                            ),
+                            md=5,
+                        ),
+                        dbc.Col(
+                            dbc.Button(
+                                "End early",
+                                id=ids.MATCHES_END,
+                                color="danger",
+                                size="sm",
+                                n_clicks=0,
+                            ),
+                            md=2,
+                        ),
+                    ],
+                    className="mb-2",
+                    style={} if may_run else {"display": "none"},
+                ),
                 html.Div(id=ids.MATCHES_MESSAGE),
                 html.Div(message, id=ids.MATCHES_ALERT),
                 dag.AgGrid(
@@ -157,6 +190,34 @@ def register(app: dash.Dash, context: Context) -> None:
         action = "close" if dash.ctx.triggered_id == ids.MATCHES_CLOSE else "start"
         message = services.change_cycle(user, cycle, action=action)
         return dbc.Alert(message, color="success"), services.programme_cycles(user)
+
+    @app.callback(
+        Output(ids.MATCHES_END_MATCH, "options"),
+        Input(ids.MATCHES_MESSAGE, "children"),
+    )
+    def update_live_matches(_: Any) -> Any:
+        user = context.current_user()
+        if not context.user_may("recommend"):
+            return []
+        try:
+            return services.live_match_options(user)
+        except OrgbridgeError:
+            return []
+
+    @app.callback(
+        Output(ids.MATCHES_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.MATCHES_END_MATCH, "value"),
+        Output(ids.MATCHES_END_REASON, "value"),
+        Output(ids.MATCHES_ALERT, "children", allow_duplicate=True),
+        Input(ids.MATCHES_END, "n_clicks"),
+        State(ids.MATCHES_END_MATCH, "value"),
+        State(ids.MATCHES_END_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    @safely(4)
+    def end_match(_: Any, match: Any, reason: Any) -> tuple[Any, ...]:
+        message = services.end_match(context.current_user(), match, reason)
+        return dbc.Alert(message, color="success"), None, ""
 
     @app.callback(
         Output(ids.MATCHES_DOWNLOAD, "data"),
