@@ -740,7 +740,7 @@ def scenarios(
     if "person" in keys:
         for person in values["person"]:
             found.append({**base, view: "ego", keys["person"]: person})
-            for group_by in (SPECIAL, "name", "person_id"):
+            for group_by in (SPECIAL, "name", "person_id") if "group_by" in keys else ():
                 found.append(
                     {**base, view: "ego", keys["person"]: person, keys["group_by"]: group_by}
                 )

@@ -20,12 +20,19 @@ from orgbridge.disclosure._params import parse_choice
 from orgbridge.errors import OrgbridgeError
 
 
-def map_controls(context: Context, restored: dict[str, Any] | None = None) -> Any:
+def map_controls(
+    context: Context, restored: dict[str, Any] | None = None, group_by: Any = None
+) -> Any:
     """The map's controls; each shown only in the map views where it acts (see
     :func:`shown_controls`), the person search only to roles that may see people.
-    ``restored``: control values from a saved view (already parsed for this user)."""
+    ``restored``: control values from a saved view (already parsed for this user);
+    ``group_by``: the page's grouping, whose groups the group choosers offer."""
     people = context.user_may("people")
     start = restored or {}
+    group_options, group, compare_options, compared = group_choices(
+        context, group_by, start.get("group"), start.get("groups")
+    )
+    person = start.get("person")
     views = [{"label": "Groups", "value": "groups"}]
     if people:
         views += [
@@ -40,6 +47,8 @@ def map_controls(context: Context, restored: dict[str, Any] | None = None) -> An
     if people:
         size += ["degree", "exposure", "groups_tied", "constant"]
     view = start.get("view", "groups")
+    first_people = person_options(context, "", person) if view == "ego" else []
+    first_people = first_people if isinstance(first_people, list) else []
     hidden = shown_controls(view, people)
     return dbc.Row(
         [
@@ -53,7 +62,7 @@ def map_controls(context: Context, restored: dict[str, Any] | None = None) -> An
             dbc.Col(
                 [
                     dbc.Label("Group"),
-                    dcc.Dropdown(id=ids.MAP_GROUP, options=[], value=start.get("group")),
+                    dcc.Dropdown(id=ids.MAP_GROUP, options=group_options, value=group),
                 ],
                 md=2,
                 id=ids.MAP_GROUP_COL,
@@ -63,7 +72,7 @@ def map_controls(context: Context, restored: dict[str, Any] | None = None) -> An
                 [
                     dbc.Label("Groups to compare"),
                     dcc.Dropdown(
-                        id=ids.MAP_GROUPS, options=[], value=start.get("groups", []), multi=True
+                        id=ids.MAP_GROUPS, options=compare_options, value=compared, multi=True
                     ),
                 ],
                 md=3,
@@ -75,8 +84,8 @@ def map_controls(context: Context, restored: dict[str, Any] | None = None) -> An
                     dbc.Label("Person (search)"),
                     dcc.Dropdown(
                         id=ids.MAP_PERSON,
-                        options=[],
-                        value=start.get("person"),
+                        options=first_people,
+                        value=person,
                         disabled=not people,
                     ),
                 ],
@@ -186,14 +195,58 @@ def shown_controls(view: Any, people: bool) -> list[dict[str, str]]:
     ]
 
 
-def map_section(context: Context, restored: dict[str, Any] | None = None) -> Any:
-    """The network map: controls, notes, legends, the map with its side panel, the silo
-    tables and the saved-view box."""
+def group_choices(
+    context: Context, group_by: Any, current: Any, chosen: Any
+) -> tuple[list[str], str | None, list[str], list[str]]:
+    """The map's group options and values for ``group_by``: ``(one-group options, its value,
+    compare options, compared groups)``. A value the client sends back is kept only when it
+    is one of the offered options; people-level choices only for roles that see people.
+    """
+    user = context.current_user()
+    try:
+        choosable = context.services.silo_groups(user, group_by)
+    except OrgbridgeError:
+        choosable = []
+    kept = [g for g in chosen if g in choosable] if isinstance(chosen, list) else []
+    kept = list(dict.fromkeys(kept))[:MAX_CHOSEN]
+    if len(kept) < 2:
+        kept = choosable[:2]
+    values: list[str] = []
+    if context.user_may("people"):
+        try:
+            values = context.services.group_values(user, group_by)
+        except OrgbridgeError:
+            values = []
+    group = current if isinstance(current, str) and current in values else None
+    return values, group or (values[0] if values else None), choosable, kept
+
+
+def person_options(context: Context, search: Any, current: Any) -> Any:
+    """The person chooser's options for ``search`` (the first people when empty), with the
+    current choice kept; none for roles that do not see people."""
+    if not context.user_may("people"):
+        return []
+    try:
+        options = context.services.people_options(
+            context.current_user(), search if isinstance(search, str) else ""
+        )
+    except OrgbridgeError:
+        return no_update
+    if isinstance(current, str) and all(o["value"] != current for o in options):
+        options = [{"label": current, "value": current}, *options]
+    return options
+
+
+def map_section(
+    context: Context, restored: dict[str, Any] | None = None, group_by: Any = None
+) -> Any:
+    """The network map (for the page's grouping ``group_by``): controls, notes, legends,
+    the map with its side panel, the silo tables and the saved-view box."""
     grid_style = {"height": "220px"}
     return html.Div(
         [
             html.H4("Network map", className="mt-3"),
-            map_controls(context, restored),
+            map_controls(context, restored, group_by),
             html.Div(id=ids.MAP_NOTE, className="text-muted"),
             html.Div(id=ids.MAP_LEGEND),
             dbc.Row(
@@ -280,6 +333,10 @@ def make_layout(context: Context) -> Any:
         people = context.user_may("people")
         restored, problem = restore(context, view)
         grid_options = {"rowSelection": {"mode": "singleRow"}}
+        status, settled = status_text(context.services.precompute_status())
+        grouping = group_dropdown(
+            ids.SILO_GROUP_BY, context, (restored or {}).get("group_by", "department")
+        )
         # Always in the layout (callbacks need their outputs), hidden and left empty for
         # executives: the broker callback never asks the services for people on their behalf.
         brokers = html.Div(
@@ -320,11 +377,7 @@ def make_layout(context: Context) -> Any:
                         dbc.Col(
                             [
                                 dbc.Label("Group by"),
-                                group_dropdown(
-                                    ids.SILO_GROUP_BY,
-                                    context,
-                                    (restored or {}).get("group_by", "department"),
-                                ),
+                                grouping,
                             ],
                             md=3,
                         ),
@@ -366,8 +419,10 @@ def make_layout(context: Context) -> Any:
                     ]
                 ),
                 html.Div(id=ids.SILO_ALERT),
-                html.Div(id=ids.SILO_STATUS, className="text-muted"),
-                dcc.Interval(id=ids.SILO_STATUS_POLL, interval=1500, n_intervals=0),
+                html.Div(status, id=ids.SILO_STATUS, className="text-muted"),
+                dcc.Interval(
+                    id=ids.SILO_STATUS_POLL, interval=1500, n_intervals=0, disabled=settled
+                ),
                 html.Div(id=ids.SILO_SUMMARY, className="mt-2"),
                 dbc.Row(
                     [
@@ -388,7 +443,7 @@ def make_layout(context: Context) -> Any:
                 dag.AgGrid(
                     id=ids.BRIDGING_GRID, rowData=[], columnDefs=[], style={"height": "250px"}
                 ),
-                map_section(context, restored),
+                map_section(context, restored, grouping.value),
             ]
         )
 
@@ -564,6 +619,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.SILO_STATUS, "children"),
         Output(ids.SILO_STATUS_POLL, "disabled"),
         Input(ids.SILO_STATUS_POLL, "n_intervals"),
+        prevent_initial_call=True,  # the layout says it first; polled only while running
     )
     def precompute_status(_: int) -> tuple[Any, bool]:
         return status_text(services.precompute_status())
@@ -657,26 +713,10 @@ def register(app: dash.Dash, context: Context) -> None:
         Input(ids.SILO_GROUP_BY, "value"),
         State(ids.MAP_GROUP, "value"),
         State(ids.MAP_GROUPS, "value"),
+        prevent_initial_call=True,  # the layout fills them in (no request chain on load)
     )
     def group_options(group_by: Any, current: Any, chosen: Any) -> tuple[Any, ...]:
-        # a value the client sends back is kept only when it is one of the offered options
-        user = context.current_user()
-        try:
-            choosable = services.silo_groups(user, group_by)
-        except OrgbridgeError:
-            choosable = []
-        kept = [g for g in chosen if g in choosable] if isinstance(chosen, list) else []
-        kept = list(dict.fromkeys(kept))[:MAX_CHOSEN]
-        if len(kept) < 2:
-            kept = choosable[:2]
-        values: list[str] = []
-        if context.user_may("people"):
-            try:
-                values = services.group_values(user, group_by)
-            except OrgbridgeError:
-                values = []
-        group = current if isinstance(current, str) and current in values else None
-        return values, group or (values[0] if values else None), choosable, kept
+        return group_choices(context, group_by, current, chosen)
 
     @app.callback(
         Output(ids.MAP_GROUP_COL, "style"),
@@ -686,6 +726,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.MAP_MIN_SHARE_COL, "style"),
         Output(ids.MAP_SILO, "style"),
         Input(ids.MAP_VIEW, "value"),
+        prevent_initial_call=True,  # the layout shows the right ones
     )
     def controls_for_view(view: Any) -> tuple[Any, ...]:
         styles = shown_controls(view, context.user_may("people"))
@@ -694,18 +735,14 @@ def register(app: dash.Dash, context: Context) -> None:
     @app.callback(
         Output(ids.MAP_PERSON, "options"),
         Input(ids.MAP_PERSON, "search_value"),
+        Input(ids.MAP_VIEW, "value"),
         State(ids.MAP_PERSON, "value"),
+        prevent_initial_call=True,  # the layout fills them when it opens on the ego view
     )
-    def person_options(search: str | None, current: str | None) -> Any:
-        if not context.user_may("people"):
-            return []
-        try:
-            options = services.people_options(context.current_user(), search or "")
-        except OrgbridgeError:
+    def update_person_options(search: Any, view: Any, current: Any) -> Any:
+        if view != "ego":
             return no_update
-        if isinstance(current, str) and all(o["value"] != current for o in options):
-            options = [{"label": current, "value": current}, *options]
-        return options
+        return person_options(context, search, current)
 
     @app.callback(
         Output(ids.MAP, "elements"),
@@ -716,6 +753,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.MAP_PAIRS_GRID, "columnDefs"),
         Output(ids.MAP_BRIDGE_GRID, "rowData"),
         Output(ids.MAP_BRIDGE_GRID, "columnDefs"),
+        Output(ids.MAP_SEARCH_NOTE, "children", allow_duplicate=True),
         Output(ids.SILO_ALERT, "children", allow_duplicate=True),
         Input(ids.MAP_VIEW, "value"),
         Input(ids.SILO_GROUP_BY, "value"),
@@ -726,9 +764,10 @@ def register(app: dash.Dash, context: Context) -> None:
         Input(ids.MAP_MIN_SHARE, "value"),
         Input(ids.MAP_COLOUR, "value"),
         Input(ids.MAP_SIZE, "value"),
+        State(ids.MAP_SEARCH, "value"),
         prevent_initial_call="initial_duplicate",
     )
-    @safely(9)
+    @safely(10)
     def update_map(
         view: Any,
         group_by: Any,
@@ -739,11 +778,19 @@ def register(app: dash.Dash, context: Context) -> None:
         min_share: Any,
         colour: Any,
         size: Any,
+        query: Any = None,
     ) -> tuple[Any, ...]:
         user = context.current_user()
         empty: tuple[Any, ...] = ([], [], [], [])
         if view == "ego" and not person:
-            return [], no_update, "choose a person to draw their ego network", no_update, *empty
+            return (
+                [],
+                no_update,
+                "choose a person to draw their ego network",
+                no_update,
+                *empty,
+                no_update,
+            )
         if view == "between":
             found = services.silo_between(user, group_by=group_by, groups=groups)
             shown = found["view"]
@@ -781,7 +828,16 @@ def register(app: dash.Dash, context: Context) -> None:
         if view == "ego" and len(shown.nodes):
             elements = mark_ego(elements, str(shown.nodes["id"].iloc[0]))
             stylesheet = [*stylesheet, EGO_RULE]
-        return (elements, stylesheet, note, _legend(shown), *tables)
+        search_note: Any = no_update
+        if query:  # a search typed before the map changed stays highlighted
+            try:
+                found = services.map_search(user, elements, query)
+            except OrgbridgeError as error:
+                search_note = str(error)
+            else:
+                stylesheet = figures.highlight_stylesheet(stylesheet, found["matches"])
+                search_note = found["note"]
+        return (elements, stylesheet, note, _legend(shown), *tables, search_note)
 
     @app.callback(
         Output(ids.MAP_PANEL, "children"),
@@ -841,7 +897,7 @@ def register(app: dash.Dash, context: Context) -> None:
         Output(ids.MAP, "stylesheet", allow_duplicate=True),
         Output(ids.MAP_SEARCH_NOTE, "children"),
         Input(ids.MAP_SEARCH, "value"),
-        Input(ids.MAP, "elements"),
+        State(ids.MAP, "elements"),
         State(ids.MAP, "stylesheet"),
         prevent_initial_call=True,
     )
