@@ -42,6 +42,10 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run_analyze)
 
 
+#: From this many people, betweenness and constraint run in a second process meanwhile.
+PARALLEL_PEOPLE = 20_000
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     """Analyse the stored organisation; write JSON/HTML; save per-person metrics back with
     what they were computed from (the app reuses them while that still holds)."""
@@ -64,6 +68,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             layers=args.layers,
             min_group=args.min_group,
             seed=args.seed,
+            parallel=graph.n_people >= PARALLEL_PEOPLE,
         )
         document = analysis.to_dict()
         document["impact"] = _impact(store, args)

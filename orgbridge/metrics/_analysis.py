@@ -38,6 +38,7 @@ from orgbridge.metrics._brokerage import (
 from orgbridge.metrics._communities import communities
 from orgbridge.metrics._equity import exposure_equity
 from orgbridge.metrics._exposure import exposure
+from orgbridge.metrics._forked import Forked
 from orgbridge.metrics._grouping import GroupBy
 from orgbridge.metrics._privacy import (
     check_min_group,
@@ -124,6 +125,7 @@ def analyze(
     exact_max: int = EXACT_MAX,
     samples: int = SAMPLES,
     include_people: bool = True,
+    parallel: bool = False,
 ) -> Analysis:
     """Silos, brokerage, exposure and equity of ``graph`` in one value.
 
@@ -144,6 +146,9 @@ def analyze(
         beyond (the estimate's standard error is reported).
     include_people
         Add the per-person table (``people[]``).
+    parallel
+        Compute betweenness and constraint in a forked child process meanwhile (same
+        values; for the command line on large organisations: never from a threaded server).
 
     Returns
     -------
@@ -176,6 +181,15 @@ def analyze(
         )
     else:
         notes.append(NO_LEADERS)
+
+    def brokerage() -> tuple[Result, Result]:
+        found = betweenness(graph, layers=chosen, exact_max=exact_max, samples=samples, seed=seed)
+        return found, constraint(graph, layers=chosen)
+
+    if parallel:  # the child inherits the built structures instead of building its own
+        graph.igraph(chosen)
+        graph.adjacency(chosen)
+        pending = Forked.start(brokerage)
     results |= {
         "ei": ei_index(graph, group_by=group_by, layers=chosen),
         "ei_weighted": ei_index(graph, group_by=group_by, layers=chosen, weight=True),
@@ -183,14 +197,11 @@ def analyze(
         "group_ties": group_ties(graph, group_by=group_by, layers=chosen),
         "communities": communities(graph, group_by=group_by, layers=chosen, seed=seed),
         "assortativity": assortativity(graph, group_by=group_by, layers=chosen),
-        "betweenness": betweenness(
-            graph, layers=chosen, exact_max=exact_max, samples=samples, seed=seed
-        ),
-        "constraint": constraint(graph, layers=chosen),
         "effective_size": effective_size(graph, layers=chosen),
         "groups_tied": groups_tied(graph, group_by=group_by, layers=chosen),
         "bridging": bridging_points(graph, group_by=group_by, layers=chosen),
     }
+    results["betweenness"], results["constraint"] = pending.result() if parallel else brokerage()
     parameters = {
         "group_by": results["ei"].parameters["group_by"],
         "layers": chosen,

@@ -1,6 +1,8 @@
 """Brokerage: who connects otherwise separate parts of the organisation.
 
-Betweenness and Burt's constraint run in igraph's C code; effective size is a chunked sparse
+Exact and weighted betweenness and Burt's constraint run in igraph's C code; sampled
+unweighted betweenness advances all its sources at once in sparse products
+(:mod:`orgbridge.metrics._dependency`); effective size is a chunked sparse
 product; groups tied and single points of bridging are ``bincount``/sort passes over the edge
 arrays. All work on the undirected view of the chosen layers (each pair once, self-loops
 dropped). Values match networkx (``betweenness_centrality``, ``constraint``,
@@ -20,6 +22,7 @@ import scipy.sparse as sp
 from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph, normalise_layers
 from orgbridge.graph._orggraph import LayerSpec
+from orgbridge.metrics._dependency import source_dependencies
 from orgbridge.metrics._grouping import GroupBy, grouping
 from orgbridge.metrics._result import Result
 from orgbridge.metrics._silos import metric_parameters
@@ -117,9 +120,9 @@ def betweenness(
             f"exact_max={exact_max}"
         )
     n = graph.n_people
-    ig_graph = graph.igraph(layers)
-    lengths = 1.0 / np.asarray(ig_graph.es["weight"], dtype=np.float64) if weight else None
     exact = n <= exact_max or samples >= n
+    ig_graph: Any = graph.igraph(layers) if exact or weight else None
+    lengths = 1.0 / np.asarray(ig_graph.es["weight"], dtype=np.float64) if weight else None
     if exact:
         raw = np.asarray(ig_graph.betweenness(directed=False, weights=lengths), dtype=np.float64)
         # igraph counts each unordered pair once; networkx sums over ordered pairs.
@@ -127,7 +130,12 @@ def betweenness(
         se = np.zeros(n)
         used = n
     else:
-        value, se = _sampled(ig_graph, n, lengths, normalized, samples, seed)
+        pivots = random.Random(seed).sample(range(n), samples)
+        if lengths is None:  # every tie one step: all sources at once, in sparse products
+            dependencies = source_dependencies(graph.adjacency(layers), np.asarray(pivots))
+        else:
+            dependencies = _igraph_dependencies(ig_graph, lengths, pivots)
+        value, se = _sampled(dependencies, pivots, normalized)
         used = samples
     table = pd.DataFrame(
         {"person_id": graph.ids.to_numpy(), "betweenness": value, "betweenness_se": se}
@@ -157,25 +165,24 @@ def _finite(statistic: Any, values: np.ndarray) -> float:
     return float(statistic(finite)) if len(finite) else float("nan")
 
 
-def _sampled(
-    ig_graph: Any,
-    n: int,
-    lengths: np.ndarray | None,
-    normalized: bool,
-    samples: int,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Brandes-Pich estimate from sampled sources, with its standard error."""
-    pivots = random.Random(seed).sample(range(n), samples)
-    total = np.zeros(n)
-    total_sq = np.zeros(n)
-    for source in pivots:
-        # One source per call, to get each source's dependency and hence its variance.
+def _igraph_dependencies(ig_graph: Any, lengths: np.ndarray, pivots: list[int]) -> np.ndarray:
+    """Each pivot's dependencies (columns) on weighted shortest paths, one igraph call each."""
+    found = np.zeros((ig_graph.vcount(), len(pivots)))
+    for column, source in enumerate(pivots):
         # igraph halves a source's dependency on an undirected graph; double it back.
         half = ig_graph.betweenness(directed=False, weights=lengths, sources=[source])
-        dependency = 2.0 * np.asarray(half, dtype=np.float64)
-        total += dependency
-        total_sq += dependency * dependency
+        found[:, column] = 2.0 * np.asarray(half, dtype=np.float64)
+    return found
+
+
+def _sampled(
+    dependencies: np.ndarray, pivots: list[int], normalized: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brandes-Pich estimate from the sampled sources' dependencies (one column each), with
+    its standard error."""
+    n, samples = dependencies.shape
+    total = dependencies.sum(axis=1)
+    total_sq = np.einsum("ij,ij->i", dependencies, dependencies)
     # A person is never a source of paths through themselves: k_v excludes them.
     k_v = np.full(n, float(samples))
     k_v[pivots] -= 1.0

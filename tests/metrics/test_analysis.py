@@ -14,7 +14,7 @@ from orgbridge.graph import OrgGraph
 from orgbridge.metrics import analyze
 from orgbridge.metrics._analysis import GROUP_COLUMNS, PERSON_COLUMNS
 from orgbridge.report import render_html
-from tests.fixtures import krackhardt, lazega, star_leader, two_silos
+from tests.fixtures import krackhardt, lazega, random_org, star_leader, two_silos
 
 
 def test_document_has_the_documented_fields() -> None:
@@ -157,3 +157,22 @@ def test_leaders_are_left_out_and_the_worst_group_is_reported() -> None:
     assert net["equity_gap_within_2_hops"] == pytest.approx(3 / 5 - 1 / 6)
     assert net["worst_group_share_within_2_hops"] == pytest.approx(1 / 6)
     assert net["worst_gap_to_overall_within_2_hops"] == pytest.approx(4 / 11 - 1 / 6)
+
+
+def test_analysis_with_brokerage_in_a_forked_process_gives_the_same_document() -> None:
+    graph = random_org(400, 0.02, 9)
+    inline = analyze(graph, exact_max=100, samples=20, seed=4).to_dict()
+    forked = analyze(graph, exact_max=100, samples=20, seed=4, parallel=True).to_dict()
+    assert json.dumps(forked, sort_keys=True, default=str) == json.dumps(
+        inline, sort_keys=True, default=str
+    )
+
+
+def test_an_error_in_the_forked_process_reaches_the_caller() -> None:
+    from orgbridge.metrics._forked import Forked
+
+    def fails() -> None:
+        raise PrivacyError("seen in the child")
+
+    with pytest.raises(PrivacyError, match="seen in the child"):
+        Forked.start(fails).result()

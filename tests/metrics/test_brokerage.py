@@ -24,6 +24,7 @@ from orgbridge.metrics import (
     grouping,
     groups_tied,
 )
+from orgbridge.metrics._dependency import source_dependencies
 from tests.fixtures import (
     krackhardt,
     lazega,
@@ -96,6 +97,54 @@ def test_sampled_betweenness_equals_networkx_with_the_same_seed(
     assert r.parameters["seed"] == 11 and r.parameters["samples"] == samples
     got = r.table["betweenness"].to_numpy()
     assert np.allclose(got, by_position(expected, graph.n_people), equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["krackhardt-advice", "gnp-80"])
+def test_weighted_sampled_betweenness_equals_networkx_with_the_same_seed(name: str) -> None:
+    graph = GRAPHS[name]()
+    expected = nx.betweenness_centrality(simple_graph(graph), k=9, seed=3, weight="length")
+    r = betweenness(graph, exact_max=0, samples=9, seed=3, weight=True)
+    assert np.allclose(r.table["betweenness"], by_position(expected, graph.n_people))
+
+
+def test_each_sources_dependencies_equal_a_plain_brandes_pass() -> None:
+    """Many sources at once (more than one block, on a sparse graph in several pieces)
+    against a plain single-source Brandes pass over networkx's adjacency."""
+    graph = random_org(120, 0.02, 7)
+    simple = simple_graph(graph)
+    sources = np.arange(0, 120, 3)  # 40 sources: three blocks
+    found = source_dependencies(graph.adjacency(), sources)
+    assert found.shape == (120, 40)
+    for column, source in enumerate(sources.tolist()):
+        order, predecessors, paths = _shortest_paths(simple, source)
+        delta = dict.fromkeys(order, 0.0)
+        for w in reversed(order):
+            for v in predecessors[w]:
+                delta[v] += paths[v] / paths[w] * (1.0 + delta[w])
+        expected = np.zeros(120)
+        for v, value in delta.items():
+            if v != source:
+                expected[v] = value
+        assert np.allclose(found[:, column], expected), source
+
+
+def _shortest_paths(
+    simple: nx.Graph, source: int
+) -> tuple[list[int], dict[int, list[int]], dict[int, float]]:
+    """BFS order, predecessors and shortest-path counts from ``source`` (Brandes 2001)."""
+    order, predecessors, paths, level = [], {source: []}, {source: 1.0}, {source: 0}
+    queue = [source]
+    while queue:
+        v = queue.pop(0)
+        order.append(v)
+        for w in simple[v]:
+            if w not in level:
+                level[w], paths[w], predecessors[w] = level[v] + 1, 0.0, []
+                queue.append(w)
+            if level[w] == level[v] + 1:
+                paths[w] += paths[v]
+                predecessors[w].append(v)
+    return order, predecessors, paths
 
 
 def test_sampled_betweenness_is_unbiased_and_its_error_matches_the_spread() -> None:
