@@ -53,25 +53,49 @@ def _block(matrix: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
     paths = np.zeros((n, k))  # sigma: the number of shortest paths from the source
     level[sources, columns] = 0
     paths[sources, columns] = 1.0
-    frontier = paths.copy()
-    depth = 0
+    # rows reached at each depth by some source (the frontier), and the paths reaching them
+    rows_at = [np.unique(sources)]
+    frontier = paths[rows_at[0]]
     while True:
-        reaching = matrix @ frontier
-        new = (reaching > 0) & (level < 0)
-        if not new.any():
+        unvisited = np.flatnonzero((level < 0).any(axis=1))
+        if not len(unvisited):
             break
-        depth += 1
-        level[new] = depth
-        paths[new] = reaching[new]
+        rows, reaching = _product(matrix, rows_at[-1], frontier, unvisited)
+        new = (reaching > 0) & (level[rows] < 0)
+        keep = new.any(axis=1)
+        if not keep.any():
+            break
+        rows, new, reaching = rows[keep], new[keep], reaching[keep]
+        depth = len(rows_at)
+        level[rows] = np.where(new, depth, level[rows])
+        paths[rows] = np.where(new, reaching, paths[rows])
+        rows_at.append(rows)
         frontier = np.where(new, reaching, 0.0)
-    del frontier
     dependency = np.zeros((n, k))
-    for d in range(depth, 0, -1):
-        at = level == d
+    for depth in range(len(rows_at) - 1, 0, -1):
+        here, before = rows_at[depth], rows_at[depth - 1]
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(at, (1.0 + dependency) / paths, 0.0)
-        pulled = matrix @ share
-        before = level == d - 1
-        dependency[before] += paths[before] * pulled[before]
+            share = np.where(level[here] == depth, (1.0 + dependency[here]) / paths[here], 0.0)
+        rows, pulled = _product(matrix, here, share, before)
+        on = level[rows] == depth - 1
+        dependency[rows] += np.where(on, paths[rows] * pulled, 0.0)
     dependency[sources, columns] = 0.0
     return dependency
+
+
+def _product(
+    matrix: sp.csr_matrix, rows: np.ndarray, values: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``A @ X`` on the ``wanted`` rows, where ``X`` is zero except ``X[rows] = values``.
+
+    Returns ``(row ids, their products)``: pushed from ``rows`` (through their adjacency
+    lists) or pulled into ``wanted``, whichever touches fewer ties (the symmetric matrix
+    makes both the same product).
+    """
+    degree = np.diff(matrix.indptr)
+    if degree[rows].sum() <= degree[wanted].sum():
+        pushed = matrix[rows].T @ values  # every row: the wanted ones are picked out below
+        return wanted, np.asarray(pushed[wanted])
+    spread = np.zeros((matrix.shape[0], values.shape[1]))
+    spread[rows] = values
+    return wanted, np.asarray(matrix[wanted] @ spread)
