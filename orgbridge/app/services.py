@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRICS
-from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
+from orgbridge.app._services_jobs import JobServices
 from orgbridge.app._services_map import MapServices
 from orgbridge.app._services_programme import ProgrammeServices
 from orgbridge.app._services_report import ReportServices
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(MapServices, ExposureServices, ProgrammeServices, DataServices, ReportServices):
+class Services(MapServices, ExposureServices, ProgrammeServices, JobServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters
