@@ -91,6 +91,8 @@ class ServicesBase:
         #: what the unusable saved metrics said they were computed from (None: not read,
         #: or in use); refresh() looks again while they are not used
         self._saved_about: str | None = None
+        #: which saved analysis is in use (None: the per-person metrics are computed here)
+        self._saved_as_of: str | None = None
         self._cache = AnalysisCache()
         self._offload = Offloader(offload_above)
         self._precompute: threading.Thread | None = None
@@ -144,6 +146,8 @@ class ServicesBase:
                 reason = str(error)
             else:
                 self._saved_about = None
+                day = about.get("as_of")
+                self._saved_as_of = f"as of {day}" if day else "of every stored tie"
                 _log.info(
                     "per-person metrics loaded from the store (saved by orgbridge analyze, "
                     "as of %s, data stamp %s)",
@@ -153,6 +157,7 @@ class ServicesBase:
                 return saved
         _log.info("per-person metrics recomputed: the saved ones are not used: %s", reason)
         self._saved_about = _about_text(about)
+        self._saved_as_of = None
         return None
 
     def _saved_changed(self) -> bool:
@@ -185,6 +190,7 @@ class ServicesBase:
         elif self._saved_changed():  # same data, newly saved metrics: only results go
             with self._lock:
                 self._saved_about = None
+                self._saved_as_of = None
                 self._cache.clear()
         else:
             return False
@@ -224,6 +230,7 @@ class ServicesBase:
             self._graph = None
             self._stamp = None
             self._saved_about = None
+            self._saved_as_of = None
             self._cache.clear()
 
     def _job_runner(self) -> JobRunner:
@@ -381,9 +388,11 @@ class ServicesBase:
                 }
 
     def precompute_status(self) -> dict[str, Any]:
-        """``{running, done, total, step, error}`` of the latest precompute."""
+        """``{running, done, total, step, error, saved}`` of the latest precompute;
+        ``saved``: which saved analysis's per-person metrics are in use ("as of <day>" or
+        "of every stored tie"; None while they are computed here)."""
         with self._lock:
-            return dict(self._status)
+            return {**self._status, "saved": self._saved_as_of}
 
     def close(self) -> None:
         """Stop the metrics worker process and the job runner (if they were started)."""

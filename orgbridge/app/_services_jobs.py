@@ -97,15 +97,22 @@ class JobServices(DataServices):
         self, user: User, min_group: int, progress: Callable[[str, int, int], None]
     ) -> dict[str, Any]:
         """The job of :meth:`start_analysis` (here, or in a queue's worker): analyse the
-        stored organisation and save the per-person metrics with what they were computed
-        from; every app process then reuses them (their caches follow the store). Returns
-        aggregates only: the headline and the counts."""
+        stored organisation (every stored tie, as the pages do, where ``orgbridge analyze``
+        takes today's snapshot) and save the per-person metrics with what they were
+        computed from; every app process then reuses them (their caches follow the store).
+        Returns aggregates only: the headline and the counts."""
         from orgbridge.report import analyze_store, summary_line
 
         check_access(user, "analyze")
         group_by = self.default_group_by()
+        # every stored tie, as the app's pages measure: so they reuse what is saved
         document = analyze_store(
-            self.store, group_by=group_by, min_group=min_group, seed=0, progress=progress
+            self.store,
+            group_by=group_by,
+            min_group=min_group,
+            seed=0,
+            snapshot=False,
+            progress=progress,
         )
         self.store.audit("analyze", by=user.username, detail={"group_by": group_by})
         progress("done", 4, 4)

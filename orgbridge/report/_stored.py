@@ -26,6 +26,7 @@ def analyze_store(
     as_of: str | None = None,
     min_group: int = 5,
     seed: int = 0,
+    snapshot: bool = True,
     save: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
@@ -39,6 +40,10 @@ def analyze_store(
         As for :func:`~orgbridge.metrics.analyze`.
     as_of
         The day analysed (ISO date; default today): ties ended before it are history.
+    snapshot
+        False: analyse every stored tie, ended or not, as the app does (``as_of`` only
+        dates the programme impact); the app then reuses the saved metrics whatever the
+        day.
     save
         Save the per-person table under ``SAVED_METRICS`` with its provenance.
     progress
@@ -64,7 +69,7 @@ def analyze_store(
     stamp = store.data_stamp()
     stored = store.load_graph()
     day = as_of or dt.date.today().isoformat()
-    graph = stored.snapshot(day)
+    graph = stored.snapshot(day) if snapshot else stored
     report("analysing", 1, 4)
     analysis = analyze(graph, group_by=group_by, layers=layers, min_group=min_group, seed=seed)
     document: dict[str, Any] = analysis.to_dict()
@@ -75,7 +80,11 @@ def analyze_store(
         # a snapshot only drops people and ties: same counts means the same data
         whole = graph.n_people == stored.n_people and graph.tie_counts() == stored.tie_counts()
         about = provenance(
-            stamp, whole=whole, layers=document["parameters"]["layers"], seed=seed, as_of=day
+            stamp,
+            whole=whole,
+            layers=document["parameters"]["layers"],
+            seed=seed,
+            as_of=day if snapshot else None,
         )
         store.save_metrics(person_table(analysis), name=SAVED_METRICS, about=about)
     return document

@@ -52,7 +52,8 @@ def test_an_upload_is_stored_by_a_job_of_the_admin_who_validated_it(
     for user in (EXEC, COORD, ANALYST, None):
         with pytest.raises(AccessDenied):
             jobs_services.start_store_upload(user, token)
-    for forged in (token.upper(), "../" + token, "", None, 7, ["x"], token[:-1] + "0"):
+    other = token[:-1] + ("1" if token.endswith("0") else "0")
+    for forged in (token.upper(), "../" + token, "", None, 7, ["x"], other):
         with pytest.raises(ParameterError, match="no longer pending"):
             jobs_services.start_store_upload(ADMIN, forged)
     with pytest.raises(ParameterError, match="no longer pending"):  # another admin's token
@@ -117,6 +118,7 @@ def test_the_analysis_job_saves_what_orgbridge_analyze_saves(
     # the caches follow the store: the next request uses the saved metrics
     assert jobs_services.refresh()
     assert jobs_services._saved() is not None
+    assert jobs_services.precompute_status()["saved"] == "of every stored tie"
     assert not jobs_services.refresh()
     assert "analyze" in set(workspace.audit_log()["action"])
     assert (tmp_path / ANALYSIS_MARKER).stat().st_mode & 0o077 == 0

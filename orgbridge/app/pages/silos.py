@@ -549,6 +549,8 @@ def status_text(status: dict[str, Any]) -> tuple[str, bool]:
     ('Computing the standard analysis… 3 of 12 done (now: constraint)', False)
     >>> status_text({"running": False, "done": 12, "total": 12, "step": None, "error": None})
     ('', True)
+    >>> status_text({"running": False, "error": None, "saved": "as of 2026-03-31"})
+    ('Per-person metrics from the saved analysis as of 2026-03-31.', True)
     """
     if status.get("running"):
         step = f" (now: {status['step']})" if status.get("step") else ""
@@ -558,7 +560,10 @@ def status_text(status: dict[str, Any]) -> tuple[str, bool]:
             False,
         )
     error = status.get("error")
-    return (f"Part of the analysis could not be computed: {error}" if error else ""), True
+    if error:
+        return f"Part of the analysis could not be computed: {error}", True
+    saved = status.get("saved")
+    return (f"Per-person metrics from the saved analysis {saved}." if saved else ""), True
 
 
 def communities_block(found: dict[str, Any], group_by: str) -> Any:
