@@ -69,7 +69,9 @@ class Services(MapServices, ExposureServices, ProgrammeServices, JobServices, Re
     a confirmed upload starts it again). The app calls :meth:`refresh` before every request:
     when the store's data stamp changed (another app process or the command line saved new
     data), the cache is dropped and the precompute starts again. Per-person metrics saved by
-    ``orgbridge analyze`` (``load_metrics("analysis")``) are not reused: the store does not
-    record when they were saved nor with which layers, seed or ``--as-of``, so the app cannot
-    tell they still describe the stored organisation.
+    ``orgbridge analyze`` or the app's analysis job (``load_metrics("analysis")``) are reused
+    while what they were computed from matches the loaded organisation
+    (:mod:`orgbridge.metrics._saved`); while they do not, :meth:`refresh` also looks for newly
+    saved ones. Storing an upload and the analysis run as owner-bound jobs
+    (:mod:`orgbridge.app._services_jobs`), in threads of this process or a queue's worker.
     """
