@@ -107,6 +107,8 @@ def test_the_analysis_job_saves_what_orgbridge_analyze_saves(
             jobs_services.start_analysis(user)
     assert jobs_services._saved() is None  # nothing saved yet: recomputed
     assert not jobs_services.refresh()
+    other = Services(workspace, pseudonym_key=b"test")  # as another app process would
+    assert other._saved() is None
     job = jobs_services.start_analysis(ANALYST)
     assert jobs_services.analysis_status(OTHER_ANALYST, job) == {"state": "unknown"}
     assert jobs_services.analysis_status(ANALYST, "not-a-job") == {"state": "unknown"}
@@ -120,6 +122,7 @@ def test_the_analysis_job_saves_what_orgbridge_analyze_saves(
     assert jobs_services._saved() is not None
     assert jobs_services.precompute_status()["saved"] == "of every stored tie"
     assert not jobs_services.refresh()
+    assert other.refresh() and other._saved() is not None
     assert "analyze" in set(workspace.audit_log()["action"])
     assert (tmp_path / ANALYSIS_MARKER).stat().st_mode & 0o077 == 0
 
