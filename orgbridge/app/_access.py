@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "names": frozenset({"admin", "coordinator"}),
     "recommend": frozenset({"admin", "coordinator"}),
     "data": frozenset({"admin"}),
+    "analyze": frozenset({"admin", "analyst"}),
 }
 _WHAT = {
     "aggregates": "see this page",
@@ -34,6 +35,7 @@ _WHAT = {
     "names": "see named people",
     "recommend": "run the recommender or record decisions",
     "data": "load data",
+    "analyze": "run the analysis",
 }
 
 

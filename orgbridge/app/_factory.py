@@ -1,7 +1,8 @@
 """The app factory: one Dash app for one store, with its pages, login and request limits.
 
-Long work (recommender runs) runs as per-user jobs in the services (``_jobs.py``), not as
-Dash background callbacks, whose results anyone posting the same arguments could read.
+Long work (recommender runs, storing an upload, the analysis) runs as per-user jobs in the
+services (``_jobs.py``), not as Dash background callbacks, whose results anyone posting the
+same arguments could read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from orgbridge.app._limits import install_request_limits
 from orgbridge.app._login_limit import LoginLimit
 from orgbridge.app._login_limit_shared import SharedLoginLimit
 from orgbridge.app._report_route import register_report
+from orgbridge.app._services_jobs import ANALYSIS_MARKER
 from orgbridge.app._sessions import DEFAULT_LIFETIME, Sessions
 from orgbridge.app._settings import SETTINGS_FILE, load_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES
@@ -139,8 +141,9 @@ def create_app(
         Failed log-ins allowed per user name and per address (default 5 and 20 per 5 minutes,
         counted in the app folder, so every process of the app shares the counts).
     jobs
-        The runner of background jobs (recommender runs): default the in-process thread
-        runner; :class:`~orgbridge.app._jobs_celery.CeleryJobs` for a queue and workers.
+        The runner of background jobs (recommender runs, imports, analyses): default the
+        in-process thread runner; :class:`~orgbridge.app._jobs_celery.CeleryJobs` for a
+        queue and workers.
 
     Several processes may serve one store with one app folder (``orgbridge app --workers``):
     sessions, log-in failures, keys, settings and pending uploads live in the app folder,
@@ -202,6 +205,7 @@ def create_app(
         services._settings_seen = (
             settings_file.stat().st_mtime_ns if settings_file.exists() else None
         )
+    services._analysis_marker = app_folder / ANALYSIS_MARKER
     if jobs is not None:
         services._jobs = jobs
     current_user = current_user_reader(server, sessions)

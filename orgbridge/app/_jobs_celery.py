@@ -8,7 +8,8 @@ interface and its guarantees on a Celery queue instead:
 - the job id is 128 random bits; the owner is recorded in Redis beside it
   (``orgbridge:job:<id>``, expiring with the result), and status, result and cancel answer
   only the owner (anyone else gets ``unknown``, as for an id that never existed);
-- the task message names a job kind (``recommend``) and its parsed parameters, and carries an
+- the task message names a job kind (``recommend``, ``store_upload`` of a validated upload
+  in the app folder, ``analyze``) and its parsed parameters, and carries an
   HMAC-SHA256 under the app folder's queue key (``.app-queue-key``): a worker runs only
   messages an app process of the same folder sent, never one written into Redis by hand;
 - cancelling sets a flag in Redis that the job's next progress report turns into
@@ -17,7 +18,8 @@ interface and its guarantees on a Celery queue instead:
 - results expire after ``keep_seconds`` (Celery's ``result_expires`` and the owner key).
 
 The worker (``orgbridge worker``) opens the same store and app folder and runs each job with
-:class:`~orgbridge.app.services.Services`, after following the store's data stamp.
+:class:`~orgbridge.app.services.Services`, after following the store's data stamp; it checks
+the user's role again, and reads pending uploads from the app folder's ``.app-uploads``.
 
 Example
 -------
@@ -229,7 +231,23 @@ def _recommend(services: Any, arguments: dict[str, Any], progress: Progress) -> 
     return services.recommend_job(user, arguments["parameters"], progress)
 
 
+def _store_upload(services: Any, arguments: dict[str, Any], progress: Progress) -> Any:
+    from orgbridge.app.auth import User
+
+    user = User(str(arguments["username"]), str(arguments["role"]))
+    return services.store_upload_job(user, arguments["token"], progress)
+
+
+def _analyze(services: Any, arguments: dict[str, Any], progress: Progress) -> Any:
+    from orgbridge.app.auth import User
+
+    user = User(str(arguments["username"]), str(arguments["role"]))
+    return services.analysis_job(user, int(arguments["min_group"]), progress)
+
+
 _KINDS["recommend"] = _recommend
+_KINDS["store_upload"] = _store_upload
+_KINDS["analyze"] = _analyze
 
 
 def _json_ready(value: Any) -> Any:

@@ -16,6 +16,7 @@ from orgbridge import metrics
 from orgbridge.app._access import check_access, requires
 from orgbridge.app._cache import AnalysisCache, ForkSafeLock, Offloader
 from orgbridge.app._fresh import StampWatch
+from orgbridge.app._jobs import JobRunner, Jobs
 from orgbridge.app.auth import User
 from orgbridge.app.network import NetworkView
 from orgbridge.disclosure import (
@@ -87,6 +88,11 @@ class ServicesBase:
         self._stamp: str | None = None  # the data stamp of the loaded graph (None: unknown)
         self._watch = StampWatch()
         self._settings_seen: int | None = None
+        #: what the unusable saved metrics said they were computed from (None: not read,
+        #: or in use); refresh() looks again while they are not used
+        self._saved_about: str | None = None
+        #: which saved analysis is in use (None: the per-person metrics are computed here)
+        self._saved_as_of: str | None = None
         self._cache = AnalysisCache()
         self._offload = Offloader(offload_above)
         self._precompute: threading.Thread | None = None
@@ -139,6 +145,9 @@ class ServicesBase:
             except OrgbridgeError as error:
                 reason = str(error)
             else:
+                self._saved_about = None
+                day = about.get("as_of")
+                self._saved_as_of = f"as of {day}" if day else "of every stored tie"
                 _log.info(
                     "per-person metrics loaded from the store (saved by orgbridge analyze, "
                     "as of %s, data stamp %s)",
@@ -147,20 +156,44 @@ class ServicesBase:
                 )
                 return saved
         _log.info("per-person metrics recomputed: the saved ones are not used: %s", reason)
+        self._saved_about = _about_text(about)
+        self._saved_as_of = None
         return None
+
+    def _saved_changed(self) -> bool:
+        """Whether metrics saved since this process found the saved ones unusable (by the
+        app's analysis job, in any process, or ``orgbridge analyze``) may now be used."""
+        seen = self._saved_about
+        if seen is None:
+            return False
+        try:
+            now = _about_text(self.store.metrics_about(SAVED_METRICS))
+        except (OrgbridgeError, AttributeError, NotImplementedError):
+            return False
+        return now != seen
 
     def refresh(self) -> bool:
         """Follow the shared store and settings (called on every app request): forget the
         loaded organisation and every cached result when the store's data stamp changed
         (another app process or the CLI saved new data), precomputing again if this process
-        precomputes, and re-read the admin's settings file when it changed. True when the
-        data changed. One small query (see :mod:`orgbridge.app._fresh`)."""
+        precomputes, and re-read the admin's settings file when it changed. While the saved
+        per-person metrics are unusable, also look whether new ones were saved (an analysis
+        job): then only the cached results are dropped. True when the data or the saved
+        metrics changed. One or two small queries (see :mod:`orgbridge.app._fresh`)."""
         self._reload_settings()
         with self._lock:
             loaded = self._graph is not None
-        if not loaded or not self._watch.stale(self.store):
+        if not loaded:
             return False
-        self._reset()
+        if self._watch.stale(self.store):
+            self._reset()
+        elif self._saved_changed():  # same data, newly saved metrics: only results go
+            with self._lock:
+                self._saved_about = None
+                self._saved_as_of = None
+                self._cache.clear()
+        else:
+            return False
         if self._precompute is not None:
             self.start_precompute()
         return True
@@ -196,7 +229,17 @@ class ServicesBase:
         with self._lock:
             self._graph = None
             self._stamp = None
+            self._saved_about = None
+            self._saved_as_of = None
             self._cache.clear()
+
+    def _job_runner(self) -> JobRunner:
+        """The job runner: the one ``create_app`` was given (a queue), else a thread pool."""
+        with self._lock:
+            runner: JobRunner | None = getattr(self, "_jobs", None)
+            if runner is None:
+                runner = self._jobs = Jobs(workers=2)
+            return runner
 
     def default_group_by(self) -> str:
         """The grouping pages open with: department, else the first groupable attribute."""
@@ -345,9 +388,11 @@ class ServicesBase:
                 }
 
     def precompute_status(self) -> dict[str, Any]:
-        """``{running, done, total, step, error}`` of the latest precompute."""
+        """``{running, done, total, step, error, saved}`` of the latest precompute;
+        ``saved``: which saved analysis's per-person metrics are in use ("as of <day>" or
+        "of every stored tie"; None while they are computed here)."""
         with self._lock:
-            return dict(self._status)
+            return {**self._status, "saved": self._saved_as_of}
 
     def close(self) -> None:
         """Stop the metrics worker process and the job runner (if they were started)."""
@@ -703,6 +748,18 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if np.isnan(number) else number
+
+
+def _owner(user: User) -> str:
+    """Whose job it is: the user and role (a role change makes old jobs unreadable)."""
+    return f"{user.username}\x00{user.role}"
+
+
+def _about_text(about: Any) -> str:
+    """An ``about`` record as canonical JSON (to compare two of them)."""
+    import json
+
+    return json.dumps(about or {}, sort_keys=True, default=str)
 
 
 def _json_text(value: Any) -> str:

@@ -12,6 +12,7 @@ from orgbridge.app._access import requires
 from orgbridge.app._pending import PendingUploads
 from orgbridge.app._services_base import (
     ServicesBase,
+    _owner,
 )
 from orgbridge.app._settings import save_settings
 from orgbridge.app._uploads import DEFAULT_MAX_UPLOAD_BYTES, decode_upload
@@ -87,7 +88,9 @@ class DataServices(ServicesBase):
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        token = self._pending_uploads().put(prepared)  # only the latest can be confirmed
+        # only the latest can be confirmed, and only by this user
+        assert user is not None
+        token = self._pending_uploads().put(prepared, owner=_owner(user))
         return {"token": token, "report": prepared.report.to_dict()}
 
     def _pending_uploads(self) -> PendingUploads:
@@ -131,22 +134,27 @@ class DataServices(ServicesBase):
 
     @requires("data")
     def store_upload(self, user: User | None, token: Any) -> str:
-        """Save a validated upload in one transaction, audit it, and refresh every view."""
+        """Save a validated upload of this user in one transaction, audit it, and refresh
+        every view; what was stored, in words."""
+        return str(self.import_upload(user, token)["message"])
+
+    @requires("data")
+    def import_upload(self, user: User | None, token: Any) -> dict[str, Any]:
+        """:meth:`store_upload` (here, or in a queue's worker), returning the counts
+        ``people, rows_in, rows_loaded, rows_rejected`` and the ``message``."""
         assert user is not None
-        prepared = self._pending_uploads().take(token)
+        prepared = self._pending_uploads().take(token, owner=_owner(user))
         if prepared is None:
             raise ParameterError("that upload is no longer pending: validate the files again")
         report = prepared.report.to_dict()
         self.store.save_graph(prepared.graph, log=report)
-        self.store.audit(
-            "import",
-            by=user.username,
-            detail={k: report[k] for k in ("people", "rows_in", "rows_loaded", "rows_rejected")},
-        )
+        counts = {k: int(report[k]) for k in ("people", "rows_in", "rows_loaded", "rows_rejected")}
+        self.store.audit("import", by=user.username, detail=counts)
         self._reset()
         if self._precompute is not None:  # the app precomputes: do it again for the new data
             self.start_precompute()
-        return (
-            f"stored: {report['people']:,} people; {report['rows_loaded']:,} rows loaded, "
-            f"{report['rows_rejected']:,} rejected"
+        message = (
+            f"stored: {counts['people']:,} people; {counts['rows_loaded']:,} rows loaded, "
+            f"{counts['rows_rejected']:,} rejected"
         )
+        return {**counts, "message": message}

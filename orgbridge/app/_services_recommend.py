@@ -10,13 +10,13 @@ from typing import Any
 import pandas as pd
 
 from orgbridge.app._access import PERMISSIONS, requires
-from orgbridge.app._jobs import JobRunner, Jobs
 from orgbridge.app._services_base import (
     _KINDS,
     OBJECTIVES,
     ServicesBase,
     _constraints,
     _json_text,
+    _owner,
     _records,
 )
 from orgbridge.app.auth import User
@@ -103,14 +103,6 @@ class RecommendServices(ServicesBase):
         """Cancel one of this user's runs."""
         assert user is not None
         return self._job_runner().cancel(_owner(user), job_id)
-
-    def _job_runner(self) -> JobRunner:
-        """The job runner: the one ``create_app`` was given (a queue), else a thread pool."""
-        with self._lock:
-            runner: JobRunner | None = getattr(self, "_jobs", None)
-            if runner is None:
-                runner = self._jobs = Jobs(workers=1)
-            return runner
 
     def _recommend_parameters(
         self,
@@ -373,11 +365,6 @@ class RecommendServices(ServicesBase):
             detail={"what": "proposals", "format": fmt, "rows": len(table)},
         )
         return f"orgbridge-proposals.{fmt}", payload
-
-
-def _owner(user: User) -> str:
-    """Whose job it is: the user and role (a role change makes old jobs unreadable)."""
-    return f"{user.username}\x00{user.role}"
 
 
 def _today() -> pd.Timestamp:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from orgbridge.app._access import PERMISSIONS, check_access, pseudonym, requires
 from orgbridge.app._services_base import GROUP_METRICS, OBJECTIVES, PERSON_METRICS
-from orgbridge.app._services_data import DataServices
 from orgbridge.app._services_exposure import ExposureServices
+from orgbridge.app._services_jobs import JobServices
 from orgbridge.app._services_map import MapServices
 from orgbridge.app._services_programme import ProgrammeServices
 from orgbridge.app._services_report import ReportServices
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-class Services(MapServices, ExposureServices, ProgrammeServices, DataServices, ReportServices):
+class Services(MapServices, ExposureServices, ProgrammeServices, JobServices, ReportServices):
     """Everything the callbacks need from one store, with roles checked on every call.
 
     Parameters
@@ -69,7 +69,9 @@ class Services(MapServices, ExposureServices, ProgrammeServices, DataServices, R
     a confirmed upload starts it again). The app calls :meth:`refresh` before every request:
     when the store's data stamp changed (another app process or the command line saved new
     data), the cache is dropped and the precompute starts again. Per-person metrics saved by
-    ``orgbridge analyze`` (``load_metrics("analysis")``) are not reused: the store does not
-    record when they were saved nor with which layers, seed or ``--as-of``, so the app cannot
-    tell they still describe the stored organisation.
+    ``orgbridge analyze`` or the app's analysis job (``load_metrics("analysis")``) are reused
+    while what they were computed from matches the loaded organisation
+    (:mod:`orgbridge.metrics._saved`); while they do not, :meth:`refresh` also looks for newly
+    saved ones. Storing an upload and the analysis run as owner-bound jobs
+    (:mod:`orgbridge.app._services_jobs`), in threads of this process or a queue's worker.
     """

@@ -6,8 +6,6 @@ import argparse
 import json
 from typing import Any
 
-import pandas as pd
-
 from orgbridge.cli._store import add_store_arguments, open_store
 from orgbridge.graph._private import write_private
 
@@ -49,85 +47,33 @@ PARALLEL_PEOPLE = 20_000
 def run_analyze(args: argparse.Namespace) -> int:
     """Analyse the stored organisation; write JSON/HTML; save per-person metrics back with
     what they were computed from (the app reuses them while that still holds)."""
-    import datetime as dt
+    from orgbridge.report import analyze_store, render_html, summary_line
 
-    from orgbridge.metrics import analyze, check_min_group
-    from orgbridge.metrics._saved import SAVED_METRICS, person_table, provenance
-    from orgbridge.report import render_html
-
-    check_min_group(args.min_group)
     store = open_store(args)
     try:
-        stamp = store.data_stamp()
-        stored = store.load_graph()
-        as_of = args.as_of or dt.date.today().isoformat()
-        graph = stored.snapshot(as_of)
-        analysis = analyze(
-            graph,
+        document = analyze_store(
+            store,
             group_by=args.group_by,
             layers=args.layers,
+            as_of=args.as_of,
             min_group=args.min_group,
             seed=args.seed,
-            parallel=graph.n_people >= PARALLEL_PEOPLE,
+            save=not args.no_save,
+            parallel_from=PARALLEL_PEOPLE,
         )
-        document = analysis.to_dict()
-        document["impact"] = _impact(store, args)
-        if not args.no_save:
-            # a snapshot only drops people and ties: same counts means the same data
-            whole = graph.n_people == stored.n_people and graph.tie_counts() == (
-                stored.tie_counts()
-            )
-            about = provenance(
-                stamp,
-                whole=whole,
-                layers=document["parameters"]["layers"],
-                seed=args.seed,
-                as_of=as_of,
-            )
-            store.save_metrics(person_table(analysis), name=SAVED_METRICS, about=about)
     finally:
         store.close()
     if args.json_file:
         write_private(args.json_file, json.dumps(document, indent=1) + "\n")
     if args.html_file:
         write_private(args.html_file, render_html(document))
-    net = document["network"]
-    print(
-        f"{net['people']:,} people, {net['groups']} groups by {args.group_by}: "
-        f"E-I {_signed(net['ei_index'])} (random mixing {_signed(net['ei_baseline'])}), "
-        f"modularity {_signed(net['modularity'])}; " + _exposure_line(net)
-    )
+    print(summary_line(document, args.group_by) + "; " + _exposure_line(document["network"]))
     for note in document.get("notes", []):
         print(f"note: {note}")
     for path in (args.json_file, args.html_file):
         if path:
             print(f"wrote {path}")
     return 0
-
-
-def _impact(store: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Impact of every programme cycle that has started (aggregates only; the core shows
-    nothing for fewer than ``min_group`` matched participants and says so)."""
-    import datetime as dt
-
-    from orgbridge.programme import impact, load_stored
-
-    state = load_stored(store).state
-    day = pd.Timestamp(args.as_of or dt.date.today().isoformat())
-    started = state.cycles.loc[state.cycles["start"] <= day].sort_values("start")
-    if started.empty:
-        return []
-    graph = store.load_graph()
-    out = []
-    for cycle in started["cycle_id"].astype(str):
-        result = impact(graph, state, cycle, as_of=min(day, state.cycle(cycle)["end"]),
-                        min_group=args.min_group, seed=args.seed)  # fmt: skip
-        out.append(result.to_dict())
-    return out
-
-
-def _signed(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.3f}"
 
 
 def _exposure_line(net: dict[str, Any]) -> str:

@@ -4,8 +4,9 @@ One process (the default) serves with waitress' threads. ``--workers N`` (N > 1,
 store) serves with gunicorn: N processes, each with its own connection to the store and its
 own caches, which follow the store's data stamp (:mod:`orgbridge.app._fresh`); everything else
 they share lives in the app folder (sessions, log-in failures, keys, settings, pending
-uploads). ``--queue redis://...`` sends recommender runs to ``orgbridge worker`` processes
-through Celery (:mod:`orgbridge.app._jobs_celery`) instead of threads of the web process.
+uploads). ``--queue redis://...`` sends recommender runs, imports of uploaded files and
+analyses to ``orgbridge worker`` processes through Celery (:mod:`orgbridge.app._jobs_celery`)
+instead of threads of the web process.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def register(commands: Any) -> None:
     app.set_defaults(handler=run_app)
 
     worker = commands.add_parser(
-        "worker", help="run the app's queued jobs (recommender runs) from --queue"
+        "worker",
+        help="run the app's queued jobs (recommender runs, imports, analyses) from --queue",
     )
     add_store_arguments(worker)
     worker.add_argument(
@@ -215,7 +217,15 @@ def run_worker(args: argparse.Namespace) -> int:
     def services() -> Any:
         with lock:
             if not found:
-                found.append(Services(store, pseudonym_key=pseudonym_key))
+                # pending uploads live in the app folder, where the app process left them
+                uploads = folder / ".app-uploads"
+                found.append(
+                    Services(
+                        store,
+                        pseudonym_key=pseudonym_key,
+                        scratch=uploads if uploads.is_dir() else None,
+                    )
+                )
             return found[0]
 
     try:

@@ -567,6 +567,55 @@ class Client:
                 return reply
             time.sleep(0.3)
 
+    # Storing an upload and the analysis are jobs too: a start callback hands back a job id
+    # (in a store), a poll callback (an interval) reports progress and the outcome.
+    def validate_upload(
+        self, files: dict[str, Path], mapping: Path | None = None, allow_shrink: bool = False
+    ) -> requests.Response:
+        """Post files (kind -> path) to the Data page's Validate, as the browser does."""
+        validate = self.callback_with_output(ids.DATA_TOKEN, "data")
+        values: dict[str, Any] = {
+            f"{ids.DATA_VALIDATE}.n_clicks": 1,
+            f"{ids.DATA_ALLOW_SHRINK}.value": allow_shrink,
+        }
+        for kind, path in files.items():
+            values[f"{ids.upload(kind)}.filename"] = path.name
+            values[f"{ids.upload(kind)}.contents"] = data_url(path.read_bytes())
+        if mapping is not None:
+            values[f"{ids.DATA_MAPPING}.filename"] = mapping.name
+            values[f"{ids.DATA_MAPPING}.contents"] = data_url(mapping.read_bytes(), "text/plain")
+        return self.call(validate, values, changed=[f"{ids.DATA_VALIDATE}.n_clicks"])
+
+    def store_upload(self, token: Any) -> requests.Response:
+        """Press Store with ``token`` (the DATA_TOKEN data): the reply carries the job."""
+        confirm = self.callback_with_output(ids.DATA_JOB, "data")
+        values = {f"{ids.DATA_CONFIRM}.n_clicks": 1, f"{ids.DATA_TOKEN}.data": token}
+        return self.call(confirm, values, changed=[f"{ids.DATA_CONFIRM}.n_clicks"])
+
+    def start_analysis(self) -> requests.Response:
+        """Press "Run the analysis": the reply carries the job."""
+        start = self.callback_with_output(ids.ANALYSIS_JOB, "data")
+        return self.call(
+            start, {f"{ids.ANALYSIS_RUN}.n_clicks": 1}, changed=[f"{ids.ANALYSIS_RUN}.n_clicks"]
+        )
+
+    def poll_job(
+        self, poll_id: str, store_id: str, job: Any, timeout: float = 120.0
+    ) -> requests.Response:
+        """Poll a job (``job``: its store's data) through the interval ``poll_id`` until
+        the poll turns itself off (the job ended, or the server refused)."""
+        poll = self.callback_with_input(poll_id, "n_intervals")
+        deadline = time.monotonic() + timeout
+        while True:
+            values = {f"{poll_id}.n_intervals": 1, f"{store_id}.data": job}
+            reply = self.call(poll, values, changed=[f"{poll_id}.n_intervals"])
+            if reply.status_code != 200 or time.monotonic() > deadline:
+                return reply
+            response = reply.json().get("response") or {}
+            if response.get(poll_id, {}).get("disabled") is not False:
+                return reply
+            time.sleep(0.3)
+
     def start_background(self, body: dict[str, Any]) -> requests.Response:
         return self.post(body)
 

@@ -446,6 +446,132 @@ def test_coordinator_records_a_check_in(live: HostileApp) -> None:
     assert reply.status_code == 200 and "recorded for" in reply.text, reply.text[:300]
 
 
+# ---- jobs: storing an upload, the analysis ----------------------------------------------------
+
+#: Job handles a hostile client may send instead of its own.
+_FORGED_JOBS: tuple[Any, ...] = (
+    None,
+    "",
+    {"job": None},
+    {"job": "../../etc/passwd"},
+    {"job": "0" * 32},
+    {"job": "x" * 5000},
+    {"job": ["a"]},
+    {"job": {"$ne": ""}},
+    ["job"],
+    7,
+)
+
+
+def _response(reply: Any) -> dict[str, Any]:
+    if reply.status_code != 200:
+        return {}
+    found = reply.json().get("response") or {}
+    return found if isinstance(found, dict) else {}
+
+
+def _handed_job(reply: Any, store: str) -> Any:
+    """The job a start callback handed back (None when it started none)."""
+    return (_response(reply).get(store) or {}).get("data")
+
+
+def test_storing_an_upload_is_a_job_of_the_admin_who_validated_it(live: HostileApp) -> None:
+    """Store takes the pending upload's token: only the admin who validated it starts a job
+    with it (not anonymous, another role, another admin, or a malformed token), and only
+    that admin reads the job's outcome; the same files are stored again, so the data the
+    other tests expect does not change."""
+    add_user(live.workspace / USERS_FILE, "second-admin-h", "S3cond-admin-h0st", "admin")
+    second = Client(live.server.url)
+    second.login("second-admin-h", "S3cond-admin-h0st", "admin")
+    admin = live.client("admin")
+    files = {kind: live.org.files[kind] for kind in ("staff", "projects", "pairs", "sponsorships")}
+    checked = admin.validate_upload(files, mapping=live.org.files["mapping"])
+    token = (_response(checked).get(ids.DATA_TOKEN) or {}).get("data")
+    assert isinstance(token, str) and token, checked.text[:300]
+    findings = []
+    for name, other in (
+        ("anonymous", live.client("anonymous")),
+        ("executive", live.client("executive")),
+        ("analyst", live.client("analyst")),
+        ("coordinator", live.client("coordinator")),
+        ("another admin", second),
+    ):
+        reply = other.store_upload(token)
+        if reply.status_code >= 500 or _handed_job(reply, ids.DATA_JOB):
+            findings.append(f"{name} started storing the admin's upload: {reply.text[:160]!r}")
+    for forged in ("../" + token, token.upper(), "x" * 5000, {"token": token}, [token], 5):
+        reply = admin.store_upload(forged)
+        if reply.status_code >= 500 or _handed_job(reply, ids.DATA_JOB):
+            findings.append(
+                f"a forged token {str(forged)[:40]!r} started a job: {reply.text[:160]!r}"
+            )
+    started = admin.store_upload(token)
+    job = _handed_job(started, ids.DATA_JOB)
+    assert isinstance(job, dict) and job.get("job"), started.text[:300]
+    for name, other in (
+        ("anonymous", live.client("anonymous")),
+        ("executive", live.client("executive")),
+        ("coordinator", live.client("coordinator")),
+        ("another admin", second),
+    ):
+        reply = other.poll_job(ids.DATA_POLL, ids.DATA_JOB, job, timeout=10)
+        if reply.status_code >= 500 or "stored:" in reply.text:
+            findings.append(f"{name} read the admin's import: {reply.text[:160]!r}")
+    for forged in _FORGED_JOBS:
+        reply = admin.poll_job(ids.DATA_POLL, ids.DATA_JOB, forged, timeout=10)
+        if reply.status_code >= 500 or "stored:" in reply.text:
+            findings.append(f"polling {str(forged)[:40]!r}: {reply.text[:160]!r}")
+    done = admin.poll_job(ids.DATA_POLL, ids.DATA_JOB, job)
+    if "stored:" not in done.text:
+        findings.append(f"the admin's own import did not finish: {done.text[:300]!r}")
+    again = admin.store_upload(token)
+    if _handed_job(again, ids.DATA_JOB) or "no longer pending" not in again.text:
+        findings.append(f"a stored upload's token was accepted again: {again.text[:160]!r}")
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
+def test_the_analysis_is_a_job_of_the_roles_that_may_run_it(live: HostileApp) -> None:
+    """Analysts and admins start the analysis (one at a time); anonymous, executives and
+    coordinators start none with the same payload; nobody else reads its outcome."""
+    analyst = live.client("analyst")
+    admin = live.client("admin")
+    findings = []
+    for role in ("anonymous", "executive", "coordinator"):
+        reply = live.client(role).start_analysis()
+        if reply.status_code >= 500 or _handed_job(reply, ids.ANALYSIS_JOB):
+            findings.append(f"{role} started the analysis: {reply.text[:160]!r}")
+    started = analyst.start_analysis()
+    job = _handed_job(started, ids.ANALYSIS_JOB)
+    assert isinstance(job, dict) and job.get("job"), started.text[:300]
+    second = admin.start_analysis()  # while the first runs (or, rarely, after it finished)
+    assert second.status_code == 200, second.text[:300]
+    extra = _handed_job(second, ids.ANALYSIS_JOB)
+    if extra is None and "already running" not in second.text:
+        findings.append(f"a second analysis was neither refused nor started: {second.text!r}")
+    for role in ("anonymous", "executive", "coordinator", "admin"):
+        other = live.client(role)
+        reply = other.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, job, timeout=10)
+        if reply.status_code >= 500 or "analysis saved" in reply.text:
+            findings.append(f"{role} read the analyst's analysis: {reply.text[:160]!r}")
+        findings += [
+            f"{role} polling: {p}"
+            for p in hostile.scan(live.promise, role, {f"{ids.ANALYSIS_JOB}.data": job}, reply)
+        ]
+    for forged in _FORGED_JOBS:
+        reply = analyst.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, forged, timeout=10)
+        if reply.status_code >= 500 or "analysis saved" in reply.text:
+            findings.append(f"polling {str(forged)[:40]!r}: {reply.text[:160]!r}")
+    done = analyst.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, job, timeout=240)
+    if "analysis saved" not in done.text:
+        findings.append(f"the analyst's own analysis did not finish: {done.text[:300]!r}")
+    findings += [f"analyst: {p}" for p in hostile.scan(live.promise, "analyst", {}, done)]
+    if extra is not None:
+        admin.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, extra, timeout=240)
+    if findings:
+        pytest.fail("\n".join(findings), pytrace=False)
+
+
 # ---- uploads ---------------------------------------------------------------------------------
 
 

@@ -42,7 +42,14 @@ STANDARD = [
 def test_precompute_fills_the_shared_cache(services: Services) -> None:
     assert not any(services._cache.ready(key) for key in STANDARD)
     status = services.precompute()
-    assert status == {"running": False, "done": 14, "total": 14, "step": None, "error": None}
+    assert status == {
+        "running": False,
+        "done": 14,
+        "total": 14,
+        "step": None,
+        "error": None,
+        "saved": None,  # nothing saved by an analysis: computed here
+    }
     assert [key for key in STANDARD if not services._cache.ready(key)] == []
 
 

@@ -74,6 +74,19 @@ def test_upload_shows_the_report_before_storing(dash_duo: Any, tmp_path: Path) -
     assert bool(leaders["x1"]) and bool(leaders["x3"]) and not bool(leaders["x2"])
 
 
+def test_an_analyst_runs_the_analysis(dash_duo: Any, tmp_path: Path) -> None:
+    """The Silos page's "Run the analysis": a job whose progress the page polls, which
+    saves the per-person metrics the pages then reuse."""
+    creds = make_workspace(tmp_path / "ws")
+    app = start(dash_duo, tmp_path / "ws")
+    log_in(dash_duo, "analyst", creds["analyst"])
+    visit(dash_duo, "/silos")
+    dash_duo.wait_for_element("#analysis-run", timeout=20).click()
+    dash_duo.wait_for_contains_text("#analysis-status", "analysis saved: 51 people", timeout=60)
+    assert services_of(app).store.metrics_about("analysis")["data"]
+    assert dash_duo.get_logs() == []
+
+
 def services_of(app: Any) -> Any:
     return app.server.config["ORGBRIDGE_SERVICES"]
 

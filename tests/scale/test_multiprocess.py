@@ -2,12 +2,14 @@
 
 Two apps serve one store with one app folder: app A is ``orgbridge app --workers 2``
 (gunicorn, two processes behind one port), app B is ``orgbridge app`` (one process,
-waitress); both send recommender runs to ``orgbridge worker`` through Redis. Users log in
-over HTTP to each; a run started through A is read through B by its owner and by nobody
-else, a decision made through B is seen through A, and ``orgbridge ingest`` from the command
-line meanwhile changes the organisation, which both apps and the worker serve without a
-restart. A thread keeps requesting pages of both apps throughout: every response must be a
-success (200, or 204 for "no update").
+waitress); both send recommender runs, imports and analyses to ``orgbridge worker`` through
+Redis. Users log in over HTTP to each; a run started through A is read through B by its
+owner and by nobody else, a decision made through B is seen through A, and ``orgbridge
+ingest`` from the command line meanwhile changes the organisation, which both apps and the
+worker serve without a restart. An upload validated and stored through A's Data page is
+stored by the worker and served by B; the analysis started through B runs in the worker and
+A's processes then use its saved per-person metrics. A thread keeps requesting pages of both
+apps throughout: every response must be a success (200, or 204 for "no update").
 
 Never skipped: without the servers the test fails saying how to start them
 (``make neo4j-start`` and ``make redis-start``, with ORGBRIDGE_NEO4J_PORT and
@@ -43,9 +45,12 @@ pytestmark = pytest.mark.neo4j
 
 REPO = Path(__file__).resolve().parents[2]
 NEW_DEPARTMENT = "Scale Test Unit"
+UPLOADED_DEPARTMENT = "Upload Test Unit"
 USERS = {
     "kim": ("K1m-scale-9a1f", "coordinator"),
     "lee": ("L33-scale-2c7e", "coordinator"),
+    "ada": ("Ad4-scale-5d3b", "admin"),
+    "ann": ("Ann-scale-7e1c", "analyst"),
 }
 
 
@@ -176,6 +181,33 @@ def job_of(reply: requests.Response) -> Any:
     return (reply.json().get("response") or {}).get(ids.REC_RESULT, {}).get("data")
 
 
+def job_of_kind(reply: requests.Response, store: str) -> Any:
+    """The job a start callback handed back in ``store`` (None when it started none)."""
+    if reply.status_code != 200:
+        return None
+    return ((reply.json().get("response") or {}).get(store) or {}).get("data")
+
+
+def analysis_finished(client: Client, job: Any) -> bool:
+    return "analysis saved" in client.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, job).text
+
+
+def saved_analysis(client: Client, timeout: float = 120.0) -> str | None:
+    """Which saved analysis the app process that answers uses (the Silos page's status
+    line, once its precompute is done), or None."""
+    status = client.callback_with_output(ids.SILO_STATUS, "children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = client.call(status, {f"{ids.SILO_STATUS_POLL}.n_intervals": 1})
+        assert reply.status_code == 200, reply.text[:300]
+        response = reply.json().get("response") or {}
+        if response.get(ids.SILO_STATUS_POLL, {}).get("disabled"):
+            text = str(response.get(ids.SILO_STATUS, {}).get("children") or "")
+            return text if "from the saved analysis" in text else None
+        time.sleep(0.5)
+    return None
+
+
 def rows_of(reply: requests.Response) -> list[dict[str, Any]]:
     if reply.status_code != 200:
         return []
@@ -273,17 +305,19 @@ def servers(tmp_path: Path) -> Iterator[dict[str, Any]]:
             process.stop()
 
 
-def with_new_department(org: hostile.Organisation, folder: Path) -> Path:
+def with_new_department(
+    org: hostile.Organisation, folder: Path, department: str = NEW_DEPARTMENT
+) -> Path:
     """The staff file plus six opted-in people in a new department."""
     staff = pd.read_csv(org.files["staff"], dtype=str, keep_default_na=False)
     extra = staff.iloc[:6].copy()
     extra["person_id"] = [f"NEW{i:04d}" for i in range(6)]
     extra["name"] = [f"Newcomer Number{i}" for i in range(6)]
-    extra["department"] = NEW_DEPARTMENT
+    extra["department"] = department
     extra["manager_id"] = str(staff["person_id"].iloc[0])
     extra["opt_in"] = "true"
     extra["is_leader"] = "false"
-    path = folder / "staff-new.csv"
+    path = folder / f"staff-{department.replace(' ', '-').lower()}.csv"
     pd.concat([staff, extra], ignore_index=True).to_csv(path, index=False)
     return path
 
@@ -339,6 +373,44 @@ def test_two_apps_and_a_worker_share_one_store(servers: dict[str, Any]) -> None:
         alert = json.dumps((done.json().get("response") or {}).get(ids.REC_ALERT))
         assert done.status_code == 200 and "failed" not in alert, done.text[:300]
         assert "cohort" not in alert, alert
+
+        # an upload validated and stored through A's Data page: the worker stores it (it
+        # reads the pending upload from the app folder), and both apps serve the new data
+        ada_a, ann_b = Client(urls["a"]), Client(urls["b"])
+        ada_a.login("ada", *USERS["ada"])
+        ann_b.login("ann", *USERS["ann"])
+        org = servers["org"]
+        files = {k: Path(org.files[k]) for k in ("projects", "pairs", "sponsorships")}
+        files["staff"] = with_new_department(org, servers["tmp"], UPLOADED_DEPARTMENT)
+        checked = ada_a.validate_upload(files, mapping=Path(org.files["mapping"]))
+        token = ((checked.json().get("response") or {}).get(ids.DATA_TOKEN) or {}).get("data")
+        assert isinstance(token, str) and token, checked.text[:300]
+        assert not job_of_kind(kim_a.store_upload(token), ids.DATA_JOB), "a coordinator stored"
+        stored = job_of_kind(ada_a.store_upload(token), ids.DATA_JOB)
+        assert isinstance(stored, dict) and stored.get("job"), stored
+        assert "stored:" not in Client(urls["b"]).poll_job(ids.DATA_POLL, ids.DATA_JOB, stored).text
+        done = ada_a.poll_job(ids.DATA_POLL, ids.DATA_JOB, stored)
+        assert "stored:" in done.text, done.text[:300]
+        for client in (kim_b, kim_a, kim_a, kim_a, kim_a):
+            assert f"department={UPLOADED_DEPARTMENT}" in cohorts(client), client.url
+
+        # the analysis started through B runs in the worker, saves the per-person metrics,
+        # and A's processes use them (their caches follow the store)
+        analysis = job_of_kind(ann_b.start_analysis(), ids.ANALYSIS_JOB)
+        assert isinstance(analysis, dict) and analysis.get("job"), analysis
+        refused = ann_b.start_analysis()  # one at a time, across processes
+        assert "already running" in refused.text or analysis_finished(ann_b, analysis)
+        done = ann_b.poll_job(ids.ANALYSIS_POLL, ids.ANALYSIS_JOB, analysis, timeout=240)
+        assert "analysis saved" in done.text, done.text[:300]
+        store = connect()
+        try:
+            assert store.metrics_about("analysis")["data"] == store.data_stamp()
+        finally:
+            store.close()
+        ann_a = Client(urls["a"])
+        ann_a.login("ann", *USERS["ann"])
+        seen = [saved_analysis(ann_a) for _ in range(6)]
+        assert all(seen), f"an app process of A does not use the saved analysis: {seen}"
 
     # a message no app of this folder signed is refused by the worker
     from orgbridge.app._jobs_celery import CeleryJobs, queue_key

@@ -69,6 +69,30 @@ def safely(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return decorate
 
 
+def job_progress(status: dict[str, Any], *, what: str) -> tuple[str, Any]:
+    """``(status line, result)`` of a job's status as the page shows it: the result is None
+    while the job runs. A failed, cancelled or unknown job raises OrgbridgeError with what
+    to tell the user."""
+    state = status.get("state")
+    if state == "running":
+        stage = str(status.get("stage") or "running")
+        done, total = int(status.get("done") or 0), int(status.get("total") or 0)
+        steps = f" (step {done + 1} of {total})" if total and done < total else ""
+        return f"{what}: {stage}{steps}…", None
+    if state == "done":
+        return "", status.get("result") or {}
+    message = {
+        "cancelled": f"the {what} was cancelled",
+        "failed": str(status.get("error") or f"the {what} failed"),
+    }.get(str(state), f"no such {what} (it may have finished long ago): start it again")
+    raise OrgbridgeError(message)
+
+
+def job_id_of(job: Any) -> Any:
+    """The job id a page keeps in its store (``{"job": id}``), or None."""
+    return job.get("job") if isinstance(job, dict) else None
+
+
 def group_dropdown(component_id: str, context: Context, value: str = "department") -> Any:
     """A dropdown of the attributes this organisation can be grouped by."""
     from dash import dcc

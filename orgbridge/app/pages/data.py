@@ -7,10 +7,18 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from orgbridge.app import figures, ids
-from orgbridge.app.pages._common import Context, denied_layout, safely
+from orgbridge.app.pages._common import (
+    Context,
+    alert,
+    denied_layout,
+    job_id_of,
+    job_progress,
+    safely,
+)
+from orgbridge.errors import OrgbridgeError
 
 LABELS = {
     "staff": "Staff (HRIS)",
@@ -101,6 +109,8 @@ def make_layout(context: Context) -> Any:
                     "Store", id=ids.DATA_CONFIRM, color="primary", disabled=True, n_clicks=0
                 ),
                 dcc.Store(id=ids.DATA_TOKEN),
+                dcc.Store(id=ids.DATA_JOB),
+                dcc.Interval(id=ids.DATA_POLL, interval=700, disabled=True),
                 html.Div(id=ids.DATA_ALERT),
                 html.Div(id=ids.DATA_MESSAGE, className="mt-2"),
                 html.Div(id=ids.DATA_REPORT, className="mt-2"),
@@ -204,18 +214,40 @@ def register(app: dash.Dash, context: Context) -> None:
         )
         return report, checked["token"], False
 
+    # Storing is a job on the server bound to the admin who validated the upload: the
+    # client holds only the job's id; the page polls it for progress and the outcome.
     @app.callback(
         Output(ids.DATA_MESSAGE, "children"),
+        Output(ids.DATA_JOB, "data"),
+        Output(ids.DATA_POLL, "disabled"),
         Output(ids.DATA_CONFIRM, "disabled", allow_duplicate=True),
         Output(ids.DATA_ALERT, "children", allow_duplicate=True),
         Input(ids.DATA_CONFIRM, "n_clicks"),
         State(ids.DATA_TOKEN, "data"),
         prevent_initial_call=True,
     )
-    @safely(3)
+    @safely(5)
     def confirm(_: int, token: str | None) -> tuple[Any, ...]:
-        message = services.store_upload(context.current_user(), token or "")
-        return dbc.Alert(message, color="success"), True
+        job = services.start_store_upload(context.current_user(), token or "")
+        return "import: queued…", {"job": job}, False, True
+
+    @app.callback(
+        Output(ids.DATA_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.DATA_POLL, "disabled", allow_duplicate=True),
+        Output(ids.DATA_ALERT, "children", allow_duplicate=True),
+        Input(ids.DATA_POLL, "n_intervals"),
+        State(ids.DATA_JOB, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_store(_: int, job: Any) -> tuple[Any, ...]:
+        try:
+            status = services.upload_status(context.current_user(), job_id_of(job))
+            line, result = job_progress(status, what="import")
+        except OrgbridgeError as error:
+            return "", True, alert(error)
+        if result is None:
+            return line, False, no_update
+        return dbc.Alert(str(result.get("message", "stored")), color="success"), True, None
 
     @app.callback(
         Output(ids.DATA_SPECIAL_MESSAGE, "children"),

@@ -13,7 +13,15 @@ from dash import Input, Output, State, dcc, html, no_update
 from orgbridge.app import figures, ids
 from orgbridge.app._legend import map_legend
 from orgbridge.app._services_map import MAX_CHOSEN
-from orgbridge.app.pages._common import Context, alert, denied_layout, group_dropdown, safely
+from orgbridge.app.pages._common import (
+    Context,
+    alert,
+    denied_layout,
+    group_dropdown,
+    job_id_of,
+    job_progress,
+    safely,
+)
 from orgbridge.app.pages._help import metric_label
 from orgbridge.app.services import GROUP_METRICS, PERSON_METRICS
 from orgbridge.disclosure._params import parse_choice
@@ -423,6 +431,7 @@ def make_layout(context: Context) -> Any:
                 dcc.Interval(
                     id=ids.SILO_STATUS_POLL, interval=1500, n_intervals=0, disabled=settled
                 ),
+                analysis_section(context),
                 html.Div(id=ids.SILO_SUMMARY, className="mt-2"),
                 dbc.Row(
                     [
@@ -448,6 +457,29 @@ def make_layout(context: Context) -> Any:
         )
 
     return layout
+
+
+def analysis_section(context: Context) -> Any:
+    """The "Run the analysis" action (what ``orgbridge analyze`` computes and saves), for
+    the roles that may; nothing for the others."""
+    if not context.user_may("analyze"):
+        return None
+    return html.Div(
+        [
+            dbc.Button(
+                "Run the analysis", id=ids.ANALYSIS_RUN, color="secondary", size="sm", n_clicks=0
+            ),
+            html.Small(
+                " computes and saves the per-person metrics, which every page then reuses",
+                className="text-muted",
+            ),
+            html.Div(id=ids.ANALYSIS_STATUS, className="text-muted"),
+            dcc.Store(id=ids.ANALYSIS_JOB),
+            dcc.Interval(id=ids.ANALYSIS_POLL, interval=1000, disabled=True),
+            html.Div(id=ids.ANALYSIS_ALERT),
+        ],
+        className="my-2",
+    )
 
 
 def restore(context: Context, view: Any) -> tuple[dict[str, Any] | None, Any]:
@@ -572,6 +604,8 @@ def status_text(status: dict[str, Any]) -> tuple[str, bool]:
     ('Computing the standard analysis… 3 of 12 done (now: constraint)', False)
     >>> status_text({"running": False, "done": 12, "total": 12, "step": None, "error": None})
     ('', True)
+    >>> status_text({"running": False, "error": None, "saved": "as of 2026-03-31"})
+    ('Per-person metrics from the saved analysis as of 2026-03-31.', True)
     """
     if status.get("running"):
         step = f" (now: {status['step']})" if status.get("step") else ""
@@ -581,7 +615,10 @@ def status_text(status: dict[str, Any]) -> tuple[str, bool]:
             False,
         )
     error = status.get("error")
-    return (f"Part of the analysis could not be computed: {error}" if error else ""), True
+    if error:
+        return f"Part of the analysis could not be computed: {error}", True
+    saved = status.get("saved")
+    return (f"Per-person metrics from the saved analysis {saved}." if saved else ""), True
 
 
 def communities_block(found: dict[str, Any], group_by: str) -> Any:
@@ -623,6 +660,41 @@ def register(app: dash.Dash, context: Context) -> None:
     )
     def precompute_status(_: int) -> tuple[Any, bool]:
         return status_text(services.precompute_status())
+
+    # The analysis is a job on the server bound to the user who started it (one at a time
+    # per app folder); the client holds only its id.
+    @app.callback(
+        Output(ids.ANALYSIS_JOB, "data"),
+        Output(ids.ANALYSIS_POLL, "disabled"),
+        Output(ids.ANALYSIS_RUN, "disabled"),
+        Output(ids.ANALYSIS_STATUS, "children"),
+        Output(ids.ANALYSIS_ALERT, "children"),
+        Input(ids.ANALYSIS_RUN, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @safely(5)
+    def start_analysis(_: int) -> tuple[Any, ...]:
+        job = services.start_analysis(context.current_user())
+        return {"job": job}, False, True, "analysis: queued…"
+
+    @app.callback(
+        Output(ids.ANALYSIS_STATUS, "children", allow_duplicate=True),
+        Output(ids.ANALYSIS_POLL, "disabled", allow_duplicate=True),
+        Output(ids.ANALYSIS_RUN, "disabled", allow_duplicate=True),
+        Output(ids.ANALYSIS_ALERT, "children", allow_duplicate=True),
+        Input(ids.ANALYSIS_POLL, "n_intervals"),
+        State(ids.ANALYSIS_JOB, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_analysis(_: int, job: Any) -> tuple[Any, ...]:
+        try:
+            status = services.analysis_status(context.current_user(), job_id_of(job))
+            line, result = job_progress(status, what="analysis")
+        except OrgbridgeError as error:
+            return "", True, False, alert(error)
+        if result is None:
+            return line, False, True, no_update
+        return str(result.get("message", "analysis saved")), True, False, None
 
     @app.callback(
         Output(ids.SILO_HEATMAP, "figure"),
