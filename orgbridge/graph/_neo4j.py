@@ -45,6 +45,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,7 +84,9 @@ Progress = Callable[[str, int, int], None]
 _META_KEY = META_KEY
 _BATCH = 10_000
 #: People per page when reading ties (each page is one record of column lists).
-_READ_PAGE = 50_000
+_READ_PAGE = 25_000
+#: Pages of ties read at once.
+_READ_THREADS = 2
 
 
 def _utc_now() -> datetime:
@@ -371,12 +374,15 @@ class Neo4jStore(ClosingStore):
         spec = json.loads(meta["people_spec"])
         schema = read_schema(meta["people_schema"])
         returns = ", ".join(f"p.{_quote(entry['name'])}" for entry in spec)
-        rows = self._collect(f"MATCH (p:Person) RETURN collect([p._ord, {returns}])")
+        rows = self._collect(f"MATCH (p:Person) RETURN collect([p._ord, id(p), {returns}])")
         rows.sort(key=lambda row: row[0])
-        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(spec) + 1)
-        people = decode_people(columns[1:], spec, schema)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(spec) + 2)
+        people = decode_people(columns[2:], spec, schema)
+        # Ties name their target by the server's node id (reading it costs nothing, unlike a
+        # property of the far node): people sorted by _ord give the id -> ordinal map.
+        nodes = pd.Index(np.asarray(columns[1], dtype=np.int64))
         layers: list[str] = json.loads(meta.get("layers", "[]"))
-        frames = [self._read_layer(layer, len(rows)) for layer in layers]
+        frames = self._read_layers(layers, nodes)
         ties = _interleave(frames, meta.get("tie_order")) if frames else None
         return OrgGraph(
             people,
@@ -385,23 +391,56 @@ class Neo4jStore(ClosingStore):
             metadata=json.loads(meta.get("metadata", "{}")),
         )
 
-    def _read_layer(self, layer: str, n_people: int) -> pd.DataFrame:
+    def _read_layers(self, layers: list[str], nodes: pd.Index) -> list[pd.DataFrame]:
         # Column lists per page of sources: one Bolt record of a few long lists per page
-        # instead of one record (or one small list) per tie is much faster to decode.
-        query = (
+        # instead of one record (or one small list) per tie is much faster to decode. The far
+        # end is read by its node id, and the layer property only checked when two layers
+        # share a relationship type: both would cost a record read per tie on the server.
+        # Two pages are read at once, so the server works on one while this process
+        # decodes the other.
+        types = [relationship_type(layer) for layer in layers]
+        queries = [
             "MATCH (a:Person) WHERE a._ord >= $low AND a._ord < $high "
-            f"MATCH (a)-[t:{_quote(relationship_type(layer))} {{layer: $layer}}]->(b:Person) "
-            "RETURN collect(a._ord) AS s, collect(b._ord) AS t, collect(t.weight) AS w, "
+            f"MATCH (a)-[t:{_quote(kind)}{' {layer: $layer}' if types.count(kind) > 1 else ''}]"
+            "->(b) RETURN collect(a._ord) AS s, collect(id(b)) AS t, collect(t.weight) AS w, "
             "collect(t._ord) AS o, collect(CASE WHEN t.start IS NULL AND t.end IS NULL "
             "THEN null ELSE [t._ord, t.start, t.end] END) AS p"
-        )
-        parts: list[list[Any]] = [[], [], [], [], []]
-        for low in range(0, max(n_people, 1), _READ_PAGE):
-            rows = self._auto(query, layer=layer, low=low, high=low + _READ_PAGE)
-            if rows:
-                for part, values in zip(parts, rows[0].values(), strict=True):
+            for kind in types
+        ]
+        pages = [(i, low) for i in range(len(layers)) for low in range(0, len(nodes), _READ_PAGE)]
+
+        def read(page: tuple[int, int]) -> list[Any]:
+            i, low = page
+            rows = self._auto(queries[i], layer=layers[i], low=low, high=low + _READ_PAGE)
+            return list(rows[0].values()) if rows else [[], [], [], [], []]
+
+        parts: list[list[list[Any]]] = [[[], [], [], [], []] for _ in layers]
+        with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+            for (i, _), columns in zip(pages, pool.map(read, pages), strict=True):
+                for part, values in zip(parts[i], columns, strict=True):
                     part += values
-        source, target, weight, order, periods = parts
+        return [
+            self._layer_frame(layer, nodes, *part)
+            for layer, part in zip(layers, parts, strict=True)
+        ]
+
+    def _layer_frame(
+        self,
+        layer: str,
+        nodes: pd.Index,
+        source: list[int],
+        target_ids: list[int],
+        weight: list[float],
+        order: list[int],
+        periods: list[Any],
+    ) -> pd.DataFrame:
+        """One layer's ties from the column lists read for it."""
+        target = nodes.get_indexer(pd.Index(np.asarray(target_ids, dtype=np.int64)))
+        if (target < 0).any():
+            raise StoreError(
+                f"Neo4j at {_where(self.uri)}: a {layer!r} tie ends at a node that is not a "
+                "saved person (edited outside orgbridge?); save the organisation again"
+            )
         frame = pd.DataFrame(
             {
                 "source": np.asarray(source, dtype=np.int32),

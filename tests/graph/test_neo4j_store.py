@@ -145,6 +145,20 @@ def test_browsing_the_graph_shows_people_layers_and_the_manager_line(store: Neo4
     assert "name" not in person and "level" not in person  # missing values: no property
 
 
+def test_a_tie_to_a_node_that_is_not_a_saved_person_is_refused_on_load(
+    store: Neo4jStore,
+) -> None:
+    """Ties are read by the far node's id; one ending outside the saved people (an edit made
+    around orgbridge) must fail clearly, never be read as somebody else."""
+    store.save_graph(rich_graph())
+    store._auto(
+        "MATCH (a:Person {person_id: 'a'}) CREATE (a)-[:MENTORING {layer: 'mentoring', "
+        "weight: 1.0, _ord: 999}]->(:Stranger {name: 'x'})"
+    )
+    with pytest.raises(StoreError, match="not a saved person"):
+        store.load_graph()
+
+
 def test_a_save_replaces_people_ties_and_removed_attributes(store: Neo4jStore) -> None:
     store.save_graph(rich_graph())
     smaller = two_silos()
