@@ -62,5 +62,10 @@ def _add_frame(digest: hashlib.blake2b, frame: pd.DataFrame) -> None:
         series = frame[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
             series = series.astype(object)  # by value, not by category code
-        hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
+        try:
+            hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
+        except (TypeError, ValueError):
+            # Values pandas cannot hash (lists, dicts): hash a canonical text of each.
+            text = series.map(lambda v: json.dumps(v, sort_keys=True, default=str))
+            hashed = pd.util.hash_pandas_object(text, index=False, categorize=False)
         digest.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
