@@ -6,14 +6,16 @@ baseline, is judged by :mod:`bench.yardstick` (plain BFS over the current ties p
 proposals, coverage within 2 hops per group, E-I between groups), never by the recommender's own
 score.
 
-- **Organisations**: the demo organisation (``orgbridge demo --people 5000 --seed 11``, made
-  in-process with :mod:`orgbridge.synthetic`, imported with all its files through the import
-  pipeline, as of its reference date so ended pairs and sponsorships are history); the simulated
-  Viva Insights P2P export in ``/work/shared/data/viva_p2p`` (2,000 people; leaders by the rule
-  ``LevelDesignation`` = "Level 9", 111 people: the export has no leader flag). The bundled Viva
-  sample has no HR attributes (no group, no leader rule possible) and is left out, with a note.
-- **Groupings**: every attribute of the organisation (demo: department, division, level,
-  location; Viva: Organization, City, LevelDesignation).
+- **Organisations**: the bundled sample organisation (``examples/sample``, 1,500 people, what
+  ``make run`` shows; its groups differ by 9-22 points within 2 hops); the demo organisation
+  (``orgbridge demo --people 5000 --seed 11``, made in-process with :mod:`orgbridge.synthetic`,
+  imported with all its files through the import pipeline, as of its reference date so ended
+  pairs and sponsorships are history); the simulated Viva Insights P2P export in
+  ``/work/shared/data/viva_p2p`` (2,000 people; leaders by the rule ``LevelDesignation`` =
+  "Level 9", 111 people: the export has no leader flag). The bundled Viva sample has no HR
+  attributes (no group, no leader rule possible) and is left out, with a note.
+- **Groupings**: every attribute of the organisation (sample and demo: department, division,
+  level, location; Viva: Organization, City, LevelDesignation).
 - **Participation**: 2%, 5% and 10% of staff in new ties (pairs, or sponsorships for
   ``expo+sponsor``; at most two new participants per tie),
   from the opted-in cohort (Viva: everyone, no opt-in column).
@@ -57,6 +59,8 @@ from orgbridge.synthetic import generate_organisation, write_organisation
 
 VIVA_SIM = Path("/work/shared/data/viva_p2p/p2p_sim_2000.csv")
 VIVA_SAMPLE = Path("/work/shared/data/viva_p2p/p2p_sample_query.csv")
+#: The bundled sample organisation ``make run`` shows (1,500 people; gaps of 9-22 points).
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample"
 PARTICIPATION = (0.02, 0.05, 0.10)
 OBJECTIVES = ("exposure", "balanced", "silo", "closeness")
 BASELINES = ("random", "similarity", "senior_junior", "targeted")
@@ -84,6 +88,19 @@ def demo_graph(people: int = 5000, seed: int = 11) -> OrgGraph:
         )
         graph = prepare_import(sources).graph
     return graph.snapshot(str(org.parameters["reference_date"]))
+
+
+def sample_graph(folder: Path = SAMPLE) -> OrgGraph:
+    """The bundled sample organisation, imported as ``make run`` imports it."""
+    return prepare_import(
+        Sources(
+            staff=folder / "staff.csv",
+            projects=folder / "projects.csv",
+            pairs=folder / "pairs.csv",
+            sponsorships=folder / "sponsorships.csv",
+            mapping=folder / "mapping.json",
+        )
+    ).graph
 
 
 def viva_graph(path: Path = VIVA_SIM, leader_level: str = "Level 9") -> OrgGraph:
@@ -383,6 +400,12 @@ def main() -> None:
     demo = demo_graph()
     rows += evaluate(
         demo, label="demo-5000-seed-11", groupings=("department", "division", "level", "location")
+    )
+    # the sample's groups differ by 9-22 points within 2 hops (the demo's by 1-2)
+    rows += evaluate(
+        sample_graph(),
+        label="sample-1500",
+        groupings=("department", "division", "level", "location"),
     )
     if VIVA_SIM.exists():
         rows += evaluate(
