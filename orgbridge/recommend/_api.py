@@ -407,9 +407,28 @@ def _recommend(
         simulation,
         quality,
         commitments=commitments,
-        notes=(*rules.notes, *misfits),
+        notes=(*rules.notes, *misfits, *_coverage_note(chosen, weights, horizon)),
         shortfall=shortfall,
     )
+
+
+def _coverage_note(chosen: list[Accepted], weights: Weights, horizon: int) -> list[str]:
+    """Say how many proposals cover nobody new, so a coordinator can stop at the others.
+
+    Example
+    -------
+    >>> _coverage_note([], weights_for("exposure"), 2)
+    []
+    """
+    if not chosen or not weights.exposure or weights.measure != "coverage":
+        return []
+    idle = sum(1 for one in chosen if not one.evaluation.details.get("newly_covered"))
+    if not idle:
+        return []
+    return [
+        f"{idle} of the {len(chosen)} proposals bring nobody new within {horizon} hops of a "
+        "leader (they join silos or match skills); the others raise coverage"
+    ]
 
 
 def _misfits(state: ProgrammeState, rules: Rules, kind: str) -> tuple[pd.DataFrame, list[str]]:

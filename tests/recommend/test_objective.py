@@ -75,6 +75,28 @@ def test_exposure_pairs_the_leader_with_the_central_person() -> None:
     assert sorted(rec.proposals[["a", "b"]].to_numpy().ravel().tolist()) == ["L", "f0"]
 
 
+def test_proposals_that_cover_nobody_new_are_counted_in_the_notes() -> None:
+    # L - f0 covers everyone left; any further pair covers nobody new and must be said so.
+    cohort = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
+    rec = recommend_pairs(
+        far_group(),
+        count=3,
+        objective="exposure",
+        constraints=Constraints(cohort=cohort),
+        simulate_metrics=False,
+    )
+    assert len(rec.proposals) == 3
+    assert any("2 of the 3 proposals bring nobody new within 2 hops" in n for n in rec.notes)
+    one = recommend_pairs(
+        far_group(),
+        count=1,
+        objective="exposure",
+        constraints=Constraints(cohort=cohort),
+        simulate_metrics=False,
+    )
+    assert not any("bring nobody new" in n for n in one.notes)
+
+
 def test_a_move_from_two_hops_to_one_is_worth_nothing() -> None:
     # b is 2 hops from L (covered) and a leaf: L - b changes no group's coverage. The old
     # closeness term paid for it.
