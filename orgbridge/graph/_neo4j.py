@@ -379,7 +379,9 @@ class Neo4jStore(ClosingStore):
         columns = list(zip(*rows, strict=True)) if rows else [()] * (len(spec) + 2)
         people = decode_people(columns[2:], spec, schema)
         # Ties name their target by the server's node id (reading it costs nothing, unlike a
-        # property of the far node): people sorted by _ord give the id -> ordinal map.
+        # property of the far node): people sorted by _ord give the id -> ordinal map. id()
+        # is deprecated for elementId() but kept throughout Neo4j 5; an elementId string per
+        # tie would cost more to send and decode than the property read it saves.
         nodes = pd.Index(np.asarray(columns[1], dtype=np.int64))
         layers: list[str] = json.loads(meta.get("layers", "[]"))
         frames = self._read_layers(layers, nodes)
