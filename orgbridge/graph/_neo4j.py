@@ -195,9 +195,8 @@ class Neo4jStore(ClosingStore):
         return store
 
     def _prepare(self) -> None:
+        self._require_unique_ids()
         for statement in (
-            "CREATE CONSTRAINT person_id IF NOT EXISTS "
-            "FOR (p:Person) REQUIRE p.person_id IS UNIQUE",
             "CREATE CONSTRAINT orgbridge_meta IF NOT EXISTS "
             "FOR (m:OrgbridgeMeta) REQUIRE m.key IS UNIQUE",
             "CREATE CONSTRAINT proposal_run IF NOT EXISTS "
@@ -221,6 +220,49 @@ class Neo4jStore(ClosingStore):
                 "MERGE (m:OrgbridgeMeta {key: $key}) SET m.schema_version = $version",
                 key=_META_KEY,
                 version=SCHEMA_VERSION,
+            )
+
+    def _require_unique_ids(self) -> None:
+        """Make sure ``person_id`` is unique by constraint: create the constraint when it is
+        missing (a database filled by ``neo4j-admin import`` has none), and refuse a database
+        whose people already share ids, rather than use it without the constraint.
+
+        Raises
+        ------
+        StoreError
+            People share an id, or the constraint could not be made.
+        """
+        try:
+            self._auto(
+                "CREATE CONSTRAINT person_id IF NOT EXISTS "
+                "FOR (p:Person) REQUIRE p.person_id IS UNIQUE"
+            )
+        except StoreError as err:
+            rows = self._auto(
+                "MATCH (p:Person) WHERE p.person_id IS NOT NULL "
+                "WITH p.person_id AS id, count(*) AS n WHERE n > 1 "
+                "RETURN count(id) AS ids, collect(id)[..5] AS some"
+            )
+            if rows and rows[0]["ids"]:
+                shown = ", ".join(repr(i) for i in sorted(rows[0]["some"]))
+                raise StoreError(
+                    f"the Neo4j database {self.database!r} at {_where(self.uri)} holds "
+                    f"{rows[0]['ids']} duplicate person_id value(s) (e.g. {shown}) and no "
+                    "uniqueness constraint on Person.person_id; orgbridge will not use it "
+                    "without one: remove the duplicates (or import again) and reopen"
+                ) from err
+            raise
+        found = self._auto(
+            "SHOW CONSTRAINTS YIELD entityType, labelsOrTypes, properties, type "
+            "WHERE entityType = 'NODE' AND labelsOrTypes = ['Person'] "
+            "AND properties = ['person_id'] AND type IN ['UNIQUENESS', 'NODE_KEY'] "
+            "RETURN count(*) AS n"
+        )
+        if not found or not found[0]["n"]:
+            raise StoreError(
+                f"the Neo4j database {self.database!r} at {_where(self.uri)} has no uniqueness "
+                "constraint on Person.person_id and it could not be created (an index on it "
+                "may be in the way); orgbridge will not use it without one"
             )
 
     def close(self) -> None:
