@@ -37,6 +37,12 @@ layer's hash is recorded only once the layer is complete. A save that was interr
 (server killed, network lost) leaves the store marked incomplete: :meth:`Neo4jStore.load_graph`
 refuses it and running the same save (or any other) again gives exactly the intended graph.
 Smaller saves and every other write are single transactions.
+
+A first load can also be written offline by ``neo4j-admin database import full``
+(:mod:`orgbridge.graph._neo4j_import`, ``orgbridge neo4j-import``): it stores exactly what a
+save would (both follow :class:`~orgbridge.graph._neo4j_plan.StorePlan`), except the
+uniqueness constraint on ``person_id``, which :meth:`Neo4jStore.connect` creates when it is
+missing, refusing a database whose people share ids.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ from orgbridge.graph._neo4j_home import Neo4jHome
 from orgbridge.graph._neo4j_plan import META_KEY, LayerPlan, StorePlan
 from orgbridge.graph._orggraph import OrgGraph
 
-__all__ = ["ImportResult", "import_graph"]
+__all__ = ["ImportResult", "check_target", "import_graph"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -142,8 +143,7 @@ def import_graph(
     """
     report = progress or _quiet
     started = time.perf_counter()
-    installation = Neo4jHome.locate(home, conf)
-    _check_ready(installation, database, overwrite)
+    installation = check_target(home, conf, database, overwrite=overwrite)
     report("plan", 0, 3)
     now = (clock or _utc_now)()
     if now.tzinfo is not None:
@@ -186,7 +186,23 @@ def import_graph(
     )
 
 
-def _check_ready(installation: Neo4jHome, database: str, overwrite: bool) -> None:
+def check_target(
+    home: str | Path,
+    conf: str | Path | None = None,
+    database: str = "neo4j",
+    *,
+    overwrite: bool = False,
+) -> Neo4jHome:
+    """The installation at ``home`` when ``database`` can be imported into now (what
+    :func:`import_graph` checks first; call it before reading large inputs).
+
+    Raises
+    ------
+    StoreError
+        No Neo4j at ``home``, an invalid database name, the server is running, or the
+        database exists and ``overwrite`` is false.
+    """
+    installation = Neo4jHome.locate(home, conf)
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9.\-]{2,62}", database):
         raise StoreError(f"{database!r} is not a Neo4j database name")
     if installation.is_running():
@@ -200,6 +216,7 @@ def _check_ready(installation: Neo4jHome, database: str, overwrite: bool) -> Non
             f"the database {database!r} already exists in {installation.data}; import with "
             "overwrite (--overwrite) to replace it, and everything in it"
         )
+    return installation
 
 
 # ---- the files ---------------------------------------------------------------------------
@@ -215,18 +232,24 @@ class _Files:
     relationships: int = 0
     longest: int = 0
 
-    def add(self, kind: str, label: str, path: Path, table: pa.Table) -> None:
+    def add(self, kind: str, label: str, path: Path, rows: int, texts: list[pa.Array]) -> None:
+        """Record a written file; ``texts`` are the text values it holds (or, for ties,
+        every value its texts are taken from)."""
         self.arguments.append(f"--{kind}={label}={path}")
         if kind == "nodes":
-            self.nodes += table.num_rows
+            self.nodes += rows
         else:
-            self.relationships += table.num_rows
-        for column in table.columns:
-            if pa.types.is_string(column.type) and table.num_rows:
-                self.longest = max(self.longest, int(pc.max(pc.binary_length(column)).as_py() or 0))
-                breaks = pc.any(pc.match_substring_regex(column, r"[\r\n]")).as_py()
-                if breaks and path not in self.multiline:
+            self.relationships += rows
+        for column in texts:
+            if len(column) and column.null_count < len(column):
+                self.longest = max(self.longest, int(pc.max(pc.binary_length(column)).as_py()))
+                if pc.any(pc.match_substring_regex(column, r"[\r\n]")).as_py():
                     self.multiline.append(path)
+                    break
+
+
+#: Ties per relationship file: the files are written in parallel, several per large layer.
+_PART_ROWS = 2_000_000
 
 
 def _write_files(plan: StorePlan, folder: Path) -> _Files:
@@ -240,39 +263,58 @@ def _write_files(plan: StorePlan, folder: Path) -> _Files:
     for entry, array in zip(plan.attributes, plan.attribute_arrays, strict=True):
         kind, values = property_column(entry, array)
         people[f"{_header_name(entry['name'])}:{kind}"] = values
-    _write(files, folder / "people.csv", "nodes", "Person", pa.table(people))
-    meta = {"key": META_KEY, **plan.meta_properties(1)}
-    _write(files, folder / "meta.csv", "nodes", "OrgbridgeMeta", _one_row(meta))
-    _write(files, folder / "log.csv", "nodes", "ImportLog", _one_row(plan.log_properties(1)))
-    for number, layer in enumerate(plan.layers):
-        if len(layer):
-            path = folder / f"ties-{number}.csv"
-            _write(files, path, "relationships", layer.rel_type, _ties(layer, ids))
+    for name, label, table in (
+        ("people", "Person", pa.table(people)),
+        ("meta", "OrgbridgeMeta", _one_row({"key": META_KEY, **plan.meta_properties(1)})),
+        ("log", "ImportLog", _one_row(plan.log_properties(1))),
+    ):
+        path = folder / f"{name}.csv"
+        _write(path, table)
+        texts = [c.combine_chunks() for c in table.columns if pa.types.is_string(c.type)]
+        files.add("nodes", label, path, table.num_rows, texts)
+    parts = [
+        (folder / f"ties-{number}-{low // _PART_ROWS}.csv", layer, low)
+        for number, layer in enumerate(plan.layers)
+        for low in range(0, len(layer), _PART_ROWS)
+    ]
+
+    def write_part(part: tuple[Path, LayerPlan, int]) -> int:
+        path, layer, low = part
+        table = _ties(layer, ids, low, min(low + _PART_ROWS, len(layer)))
+        _write(path, table)
+        return int(table.num_rows)
+
+    # pyarrow releases the GIL while it formats, so two threads write twice as fast
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        for (path, layer, _), rows in zip(parts, pool.map(write_part, parts), strict=True):
+            names = [] if layer.is_manager_line else [pa.array([layer.name])]
+            files.add("relationships", layer.rel_type, path, rows, [ids, *names])
     return files
 
 
-def _ties(layer: LayerPlan, ids: pa.Array) -> pa.Table:
+def _ties(layer: LayerPlan, ids: pa.Array, low: int, high: int) -> pa.Table:
+    """Rows ``low:high`` of ``layer`` as a relationship table."""
     c = layer.columns
     columns: dict[str, Any] = {
-        ":START_ID(Person)": ids.take(pa.array(c["source"])),
-        ":END_ID(Person)": ids.take(pa.array(c["target"])),
+        ":START_ID(Person)": ids.take(pa.array(c["source"][low:high])),
+        ":END_ID(Person)": ids.take(pa.array(c["target"][low:high])),
     }
     if not layer.is_manager_line:
-        n = len(layer)
-        columns["layer"] = pa.array([layer.name], pa.string()).take(pa.array(np.zeros(n, np.int32)))
-        columns["key:long"] = pa.array(c["key"])
-        columns["weight:double"] = _doubles(pa.array(c["weight"]))
-        columns["start"] = pa.array(c["start"], type=pa.string())
-        columns["end"] = pa.array(c["end"], type=pa.string())
-        columns["_ord:long"] = pa.array(np.arange(n, dtype=np.int64))
+        n = high - low
+        name = pa.array([layer.name], pa.string())
+        columns["layer"] = name.take(pa.array(np.zeros(n, np.int32)))
+        columns["key:long"] = pa.array(c["key"][low:high])
+        columns["weight:double"] = _doubles(pa.array(c["weight"][low:high]))
+        columns["start"] = pa.array(c["start"][low:high], type=pa.string())
+        columns["end"] = pa.array(c["end"][low:high], type=pa.string())
+        columns["_ord:long"] = pa.array(np.arange(low, high, dtype=np.int64))
     return pa.table(columns)
 
 
-def _write(files: _Files, path: Path, kind: str, label: str, table: pa.Table) -> None:
+def _write(path: Path, table: pa.Table) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # owner-only
     options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
     pacsv.write_csv(table, str(path), write_options=options)
-    files.add(kind, label, path, table)
 
 
 def _one_row(properties: dict[str, Any]) -> pa.Table:
