@@ -282,7 +282,7 @@ class StorePlan:
         self.layers, self.tie_order = _tie_layers(graph, np.asarray(self.ids, dtype=object))
         self.size = len(self.people_rows) + sum(len(x) for x in self.layers)
         self.log = dict(log or {})
-        self.counts = (graph.n_people, int(sum(graph.tie_counts().values())))
+        self.counts = (graph.n_people, len(graph.ties))
         self.special = json.dumps(sorted(graph.special))
         self.metadata = json.dumps(graph.metadata, default=str, sort_keys=True)
 
@@ -329,38 +329,61 @@ class StorePlan:
 def _tie_layers(graph: OrgGraph, ids: np.ndarray) -> tuple[list[LayerPlan], str]:
     """The layers of ``graph`` (position within the layer as ``_ord``), the manager line
     last, and the encoded interleaving of the layers in the tie table."""
-    ties = graph.explicit_ties()
-    names = sorted({str(x) for x in ties["layer"].unique()})
-    codes = pd.Categorical(ties["layer"], categories=names).codes.astype(np.int64)
+    ties = graph.ties
+    layer = pd.Categorical(ties["layer"])  # already one: no copy, no string per tie
+    names = [str(c) for c in layer.categories]
+    every = layer.codes.astype(np.int64)
+    line = every == (names.index(REPORTS_TO) if REPORTS_TO in names else -2)
+    explicit = np.flatnonzero(~line)
+    present = np.bincount(every[explicit], minlength=len(names)) > 0
+    layer_names = sorted(n for n, here in zip(names, present, strict=True) if here)
+    renumber = np.array([layer_names.index(n) if n in layer_names else -1 for n in names])
+    codes = renumber[every[explicit]] if len(names) else np.array([], dtype=np.int64)
     id_hashes = _column_hash(ids.astype(str)) if len(ids) else np.array([], np.uint64)
+    source_all = ties["source"].to_numpy(dtype=np.int64)
+    target_all = ties["target"].to_numpy(dtype=np.int64)
     layers = []
-    for code, name in enumerate(names):
-        part = ties[codes == code].reset_index(drop=True)
-        source = part["source"].to_numpy(dtype=np.int64)
-        target = part["target"].to_numpy(dtype=np.int64)
-        # ids are unique, so numbering repeats of a position pair numbers repeats of an id pair
-        pair = pd.Series(source * max(len(ids), 1) + target)
+    for code, name in enumerate(layer_names):
+        rows = explicit[codes == code]
+        source, target = source_all[rows], target_all[rows]
+        times = {  # the content hash sees the times as datetimes
+            c: ties[c].to_numpy(dtype="datetime64[ns]")[rows] for c in ("start", "end")
+        }
         columns = {
             "source": source,
             "target": target,
-            "key": pair.groupby(pair, sort=False).cumcount().to_numpy(dtype=np.int64),
-            "weight": part["weight"].to_numpy(dtype=np.float64),
-            "start": format_times(part["start"]),
-            "end": format_times(part["end"]),
+            # ids are unique: numbering repeats of a position pair numbers those of an id pair
+            "key": repeat_numbers(source * max(len(ids), 1) + target),
+            "weight": ties["weight"].to_numpy(dtype=np.float64)[rows],
+            "start": format_times(pd.Series(times["start"])),
+            "end": format_times(pd.Series(times["end"])),
         }
-        times = {
-            c: part[c].to_numpy(dtype="datetime64[ns]") for c in ("start", "end")
-        }  # the content hash sees the times as datetimes
         digest = _layer_digest(id_hashes, columns, times)
         layers.append(LayerPlan(name, relationship_type(name), ids, columns, digest))
-    reports = graph.ties[(graph.ties["layer"] == REPORTS_TO).to_numpy()]
-    line = {
-        "source": reports["source"].to_numpy(dtype=np.int64),
-        "target": reports["target"].to_numpy(dtype=np.int64),
-    }
-    digest = _layer_digest(id_hashes, line, {})
-    layers.append(LayerPlan(MANAGER_LINE, "REPORTS_TO", ids, line, digest))
+    manager = {"source": source_all[line], "target": target_all[line]}
+    digest = _layer_digest(id_hashes, manager, {})
+    layers.append(LayerPlan(MANAGER_LINE, "REPORTS_TO", ids, manager, digest))
     return layers, encode_tie_order(codes)
+
+
+def repeat_numbers(keys: np.ndarray) -> np.ndarray:
+    """For each key, how many times it occurred before (``groupby(keys).cumcount()``, by a
+    stable sort: several times faster on tens of millions of keys).
+
+    Example
+    -------
+    >>> repeat_numbers(np.array([7, 3, 7, 7, 3, 1])).tolist()
+    [0, 0, 1, 2, 1, 0]
+    """
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    numbers = np.empty(n, dtype=np.int64)
+    numbers[order] = np.arange(n) - run_start
+    return numbers
 
 
 def _layer_digest(
