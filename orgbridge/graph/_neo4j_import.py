@@ -122,7 +122,7 @@ def import_graph(
         with ``CREATE DATABASE`` after the import.
     temp_dir
         Where the CSV files are written (removed afterwards); the system's by default.
-        They take about 60 bytes per tie.
+        They take about 50 bytes per tie (more with long ids).
     log
         The ingest report, kept on the import log as the online save keeps it.
     overwrite
@@ -161,6 +161,7 @@ def import_graph(
         phases["csv"] = time.perf_counter() - mark
         mark = time.perf_counter()
         report("neo4j-admin", 2, 3)
+        check_target(home, conf, database, overwrite=overwrite)  # again: minutes have passed
         counts = _run_importer(installation, database, files, folder, overwrite, threads)
         phases["neo4j_admin"] = time.perf_counter() - mark
     finally:
