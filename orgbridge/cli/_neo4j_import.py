@@ -81,6 +81,9 @@ def register(commands: Any) -> None:
         "--overwrite", action="store_true", help="replace the database if it exists"
     )
     parser.add_argument(
+        "--threads", type=int, metavar="N", help="importer threads (default: every processor)"
+    )
+    parser.add_argument(
         "--workspace", metavar="DIR", help="copy this workspace's organisation instead of files"
     )
     _add_source_arguments(parser)
@@ -121,6 +124,7 @@ def run_neo4j_import(args: argparse.Namespace) -> int:
             temp_dir=args.temp_dir,
             log=log,
             overwrite=args.overwrite,
+            threads=args.threads,
             progress=progress,
         )
     summary = result.to_dict()

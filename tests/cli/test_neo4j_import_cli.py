@@ -79,7 +79,8 @@ def test_files_and_a_workspace_import_into_a_stopped_neo4j(
     workspace = tmp_path / "ws"
     assert main(["ingest", "--workspace", str(workspace), *_files(org), "--json"]) == 0
     capsys.readouterr()
-    status = main(["neo4j-import", *home, "--workspace", str(workspace), "--overwrite"])
+    argv = ["neo4j-import", *home, "--workspace", str(workspace), "--overwrite", "--threads", "1"]
+    status = main(argv)
     out = capsys.readouterr().out
     assert status == 0
     assert f"Copied the organisation of {workspace}" in out
