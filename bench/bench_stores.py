@@ -20,7 +20,8 @@ load: at 20 million ties the read back takes minutes).
 
 Switch parts off with ``ORGBRIDGE_BENCH_DUCKDB=0``, ``ORGBRIDGE_BENCH_NEO4J_ONLINE=0``,
 ``ORGBRIDGE_BENCH_NEO4J_IMPORT=0``. Writes ``bench/results/stores.json``
-(``stores_full.json``); a run with parts switched off writes ``stores[_full]_<parts>.json``.
+(``stores_full.json``); a run with parts switched off writes ``stores[_full]_<parts>.json``,
+``ORGBRIDGE_BENCH_RESULTS=NAME`` writes ``NAME.json``.
 """
 
 from __future__ import annotations
@@ -345,7 +346,7 @@ def main() -> int:
     name = "stores_full" if full else "stores"
     if not all(parts.values()):
         name += "".join(f"_{part}" for part, on in parts.items() if on)
-    write_results(name, results)
+    write_results(os.environ.get("ORGBRIDGE_BENCH_RESULTS", name), results)
     measured = [results[k] for k in ("duckdb", "neo4j_bulk", "neo4j_import") if k in results]
     ok = all(r.get("round_trip_exact", True) for r in measured)
     ok = ok and results.get("neo4j_merge_baseline", {}).get("round_trip_exact", True)
