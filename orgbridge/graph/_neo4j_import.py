@@ -404,18 +404,17 @@ def _doubles(values: pa.Array) -> pa.Array:
 # ---- running neo4j-admin -------------------------------------------------------------------
 
 
-def _run_importer(
-    installation: Neo4jHome,
-    database: str,
-    files: _Files,
-    folder: Path,
-    overwrite: bool,
-    threads: int | None,
-) -> tuple[int, int]:
-    """Run the importer; the node and relationship counts it reports."""
+def importer_arguments(
+    database: str, files: _Files, folder: Path, *, overwrite: bool, threads: int | None
+) -> list[str]:
+    """The arguments of ``neo4j-admin`` for importing ``files`` into ``database``.
+
+    Every bad entry aborts the import (nothing is skipped silently), texts are kept as
+    written (no trimming; ``""`` is an empty text, an empty field a missing value), and only
+    the files whose values hold line breaks are read in the slower multiline mode.
+    """
     buffer = max(_READ_BUFFER, 2 * files.longest + 2**20)
-    command = [
-        *installation.admin_command(),
+    arguments = [
         "database",
         "import",
         "full",
@@ -431,16 +430,30 @@ def _run_importer(
         f"--report-file={folder / 'import.report'}",
     ]
     if overwrite:
-        command.append("--overwrite-destination=true")
+        arguments.append("--overwrite-destination=true")
     if threads:
-        command.append(f"--threads={int(threads)}")
+        arguments.append(f"--threads={int(threads)}")
     if files.multiline:
         paths = [str(p) for p in files.multiline]
+        # v2 names the files by pattern: only plain paths can be named safely
         if all(re.fullmatch(r"[\w/.\-]+", p) for p in paths):
-            # only the files with line breaks in values are read the slower way
-            command += ["--multiline-fields-format=v2", f"--multiline-fields={','.join(paths)}"]
+            arguments += ["--multiline-fields-format=v2", f"--multiline-fields={','.join(paths)}"]
         else:
-            command.append("--multiline-fields=true")
+            arguments.append("--multiline-fields=true")
+    return arguments
+
+
+def _run_importer(
+    installation: Neo4jHome,
+    database: str,
+    files: _Files,
+    folder: Path,
+    overwrite: bool,
+    threads: int | None,
+) -> tuple[int, int]:
+    """Run the importer; the node and relationship counts it reports."""
+    arguments = importer_arguments(database, files, folder, overwrite=overwrite, threads=threads)
+    command = [*installation.admin_command(), *arguments]
     output = folder / "neo4j-admin.out"
     with open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         try:

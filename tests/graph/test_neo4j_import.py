@@ -23,7 +23,12 @@ from orgbridge.errors import StoreError
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
 from orgbridge.graph._neo4j_home import Neo4jHome
-from orgbridge.graph._neo4j_import import ImportResult, _write_files, import_graph
+from orgbridge.graph._neo4j_import import (
+    ImportResult,
+    _write_files,
+    import_graph,
+    importer_arguments,
+)
 from orgbridge.graph._neo4j_plan import StorePlan, frame_hash
 from tests.graph.test_neo4j_store import rich_graph
 from tools.neo4j_server import LocalServer
@@ -309,3 +314,22 @@ def test_home_reads_the_data_folder_from_the_configuration(tmp_path: Path) -> No
     home = Neo4jHome.locate(tmp_path)
     assert home.data == tmp_path.resolve() / "store" and not home.is_running()
     assert home.admin_command()[-1] == "org.neo4j.cli.AdminTool"
+
+
+def test_the_importer_arguments_skip_nothing_and_name_multiline_files(tmp_path: Path) -> None:
+    plan = StorePlan(hostile_graph(), {}, None, "2026-01-01T00:00:00")
+    files = _write_files(plan, tmp_path)
+    arguments = importer_arguments("neo4j", files, tmp_path, overwrite=False, threads=None)
+    assert arguments[:4] == ["database", "import", "full", "neo4j"]
+    assert f"--nodes=Person={tmp_path / 'people.csv'}" in arguments
+    assert "--bad-tolerance=0" in arguments and "--trim-strings=false" in arguments
+    assert not any(a.startswith(("--overwrite", "--threads")) for a in arguments)
+    named = [a for a in arguments if a.startswith("--multiline-fields=")]
+    assert named == ["--multiline-fields=" + ",".join(str(p) for p in files.multiline)]
+    assert "--multiline-fields-format=v2" in arguments
+    files.multiline = [Path("/tmp/a (copy)/people.csv")]  # not a plain path: every file
+    files.longest = 10 * 2**20  # a value longer than the default read buffer
+    odd = importer_arguments("neo4j", files, tmp_path, overwrite=True, threads=2)
+    assert "--multiline-fields=true" in odd and "--multiline-fields-format=v2" not in odd
+    assert f"--read-buffer-size={21 * 2**20}" in odd
+    assert "--overwrite-destination=true" in odd and "--threads=2" in odd
