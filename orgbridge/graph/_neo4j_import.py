@@ -18,6 +18,7 @@ written column-wise by pyarrow into an owner-only temporary folder, every text v
 
 Example
 -------
+>>> from orgbridge.graph import import_graph
 >>> result = import_graph(graph, home="/opt/neo4j", overwrite=True)  # doctest: +SKIP
 >>> result.people, result.ties  # doctest: +SKIP
 (100000, {'collaboration': 900000, 'mentoring': 60000, 'sponsorship': 40000})
