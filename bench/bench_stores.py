@@ -1,4 +1,4 @@
-"""Neo4j bulk saving and reading against the previous MERGE path and DuckDB, in one run.
+"""Neo4j bulk saving, offline import and reading against the previous MERGE path and DuckDB.
 
 Run with ``python -m bench.bench_stores`` (the Neo4j server must be running:
 ``make neo4j-start``). On a seeded organisation of 100,000 people and 1,000,000 ties
@@ -8,7 +8,20 @@ empty store, reading back (checked exact), re-saving the same graph, and re-savi
 layer changed (mentoring, the small layer; collaboration, the large one; each read back and
 checked). The previous MERGE save path is measured on the same graph as the baseline
 (skipped in the full run unless ``ORGBRIDGE_BENCH_MERGE=1``: it would take about 20
-minutes). Writes ``bench/results/stores.json`` (``stores_full.json``).
+minutes).
+
+The offline import (``neo4j-admin database import full``) is measured on a second Neo4j laid
+out in a temporary folder (port ``ORGBRIDGE_BENCH_IMPORT_PORT``, default 7696; folder under
+``ORGBRIDGE_BENCH_TMP``): the first load until the store is usable, by phase (store plan,
+CSV files, neo4j-admin, server start, opening the store, which creates the person_id
+constraint), then reading back (checked exact), an unchanged re-save and a changed
+mentoring layer through the online save (``ORGBRIDGE_BENCH_IMPORT_CHECKS=0`` stops after the
+load: at 20 million ties the read back takes minutes).
+
+Switch parts off with ``ORGBRIDGE_BENCH_DUCKDB=0``, ``ORGBRIDGE_BENCH_NEO4J_ONLINE=0``,
+``ORGBRIDGE_BENCH_NEO4J_IMPORT=0``. Writes ``bench/results/stores.json``
+(``stores_full.json``); a run with parts switched off writes ``stores[_full]_<parts>.json``,
+``ORGBRIDGE_BENCH_RESULTS=NAME`` writes ``NAME.json``.
 """
 
 from __future__ import annotations
@@ -28,7 +41,9 @@ from bench._common import peak_rss_gib, write_results
 from bench._neo4j_merge_baseline import merge_save
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
+from orgbridge.graph._neo4j_import import import_graph
 from orgbridge.graph._workspace import Workspace
+from tools.neo4j_server import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ["Engineering", "Sales", "Finance", "Operations", "People", "Legal", "Marketing"]
@@ -199,19 +214,101 @@ def _measure_merge(store: Neo4jStore, graph: OrgGraph) -> dict[str, Any]:
     }
 
 
+def _measure_import(graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[str, Any]:
+    """The offline import into a second, stopped Neo4j; then start it, open the store,
+    read back, re-save unchanged and with a changed mentoring layer (online)."""
+    n_rels = len(graph.explicit_ties())
+    port = int(os.environ.get("ORGBRIDGE_BENCH_IMPORT_PORT", "7696"))
+    heap = os.environ.get("ORGBRIDGE_NEO4J_HEAP_MAX", "2g")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("ORGBRIDGE_BENCH_TMP")) as folder:
+        server = LocalServer(Path(folder) / "neo4j", port, heap=heap, pagecache="1g")
+        server.lay_out()
+        load = [round(x, 1) for x in os.getloadavg()]
+        log = {"rows_in": graph.n_people + n_rels}
+        imported = import_graph(graph, home=server.home, conf=server.conf, temp_dir=folder, log=log)
+        try:
+            start_s = server.start()
+            store, open_s = _timed(
+                lambda: Neo4jStore.connect(server.uri, user="neo4j", password="-", timeout=30)
+            )
+            with store:
+                first_s = imported.seconds + start_s + open_s
+                result: dict[str, Any] = {
+                    "load_average_before": load,
+                    "import_s": round(imported.seconds, 2),
+                    "import_ties_per_s": _rate(n_rels, imported.seconds),
+                    "first_load_s": round(first_s, 2),
+                    "first_load_ties_per_s": _rate(n_rels, first_s),
+                    "first_load_people_per_s": _rate(graph.n_people, first_s),
+                    "first_load_phases_s": {
+                        **{k: round(v, 2) for k, v in imported.phases.items()},
+                        "server_start": round(start_s, 2),
+                        "store_open_constraint": round(open_s, 2),
+                    },
+                    "imported": imported.to_dict(),
+                }
+                print("  import", result, flush=True)
+                if _switch("ORGBRIDGE_BENCH_IMPORT_CHECKS"):
+                    result.update(_after_import(store, graph, changes, log))
+        finally:
+            server.stop()
+        result["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+    return result
+
+
+def _after_import(
+    store: Neo4jStore, graph: OrgGraph, changes: dict[str, OrgGraph], log: dict[str, Any]
+) -> dict[str, Any]:
+    """Read the imported store back, re-save it unchanged, then with a changed mentoring
+    layer (online), each checked."""
+    n_rels = len(graph.explicit_ties())
+    loaded, read_s = _timed(store.load_graph)
+    result: dict[str, Any] = {
+        "read_s": round(read_s, 2),
+        "read_ties_per_s": _rate(n_rels, read_s),
+        "round_trip_exact": _same(graph, loaded),
+    }
+    del loaded
+    print("  read after import", result, flush=True)
+    _, same_s = _timed(lambda: store.save_graph(graph, log=log))
+    result["unchanged_resave_s"] = round(same_s, 2)
+    result["unchanged_resave_wrote"] = dict(store.last_save)
+    print("  unchanged re-save", same_s, store.last_save, flush=True)
+    if "mentoring" in changes:
+        changed = changes["mentoring"]
+        _, resave_s = _timed(lambda: store.save_graph(changed, log=log))
+        result["changed_mentoring_resave"] = {
+            "resave_s": round(resave_s, 2),
+            "wrote": dict(store.last_save),
+            "round_trip_exact": _same(changed, store.load_graph()),
+        }
+        print("  changed mentoring", result["changed_mentoring_resave"], flush=True)
+    return result
+
+
 def _empty_neo4j(store: Neo4jStore) -> None:
     store._implicit("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
     store._implicit("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS")
     store._prepare()
 
 
+def _switch(name: str, default: str = "1") -> bool:
+    return os.environ.get(name, default) == "1"
+
+
 def main() -> int:
     full = os.environ.get("ORGBRIDGE_BENCH_FULL") == "1"
     n_people = int(os.environ.get("ORGBRIDGE_BENCH_PEOPLE", "1000000" if full else "100000"))
     n_ties = int(os.environ.get("ORGBRIDGE_BENCH_TIES", "20000000" if full else "1000000"))
-    baseline = os.environ.get("ORGBRIDGE_BENCH_MERGE", "0" if full else "1") == "1"
+    parts = {
+        "duckdb": _switch("ORGBRIDGE_BENCH_DUCKDB"),
+        "online": _switch("ORGBRIDGE_BENCH_NEO4J_ONLINE"),
+        "import": _switch("ORGBRIDGE_BENCH_NEO4J_IMPORT"),
+    }
+    baseline = parts["online"] and _switch("ORGBRIDGE_BENCH_MERGE", "0" if full else "1")
     graph = synthetic_graph(n_people, n_ties, seed=1)
-    changes = {layer: changed_layer(graph, layer) for layer in ("mentoring", "collaboration")}
+    layers = ("mentoring", "collaboration") if parts["duckdb"] or parts["online"] else ()
+    changes = {layer: changed_layer(graph, layer) for layer in layers or ("mentoring",)}
     results: dict[str, Any] = {
         "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "people": n_people,
@@ -223,46 +320,63 @@ def main() -> int:
             "read": 200_000,
         },
     }
-    with tempfile.TemporaryDirectory() as folder, Workspace.open(folder) as workspace:
-        results["duckdb"] = _measure(workspace, graph, changes)
-        print("duckdb", results["duckdb"], flush=True)
-    creds = _credentials()
-    with Neo4jStore.connect(creds["uri"], user=creds["user"], password=creds["password"]) as store:
-        if baseline:
+    if parts["duckdb"]:
+        with tempfile.TemporaryDirectory() as folder, Workspace.open(folder) as workspace:
+            results["duckdb"] = _measure(workspace, graph, changes)
+            print("duckdb", results["duckdb"], flush=True)
+    if parts["online"]:
+        creds = _credentials()
+        with Neo4jStore.connect(
+            creds["uri"], user=creds["user"], password=creds["password"]
+        ) as store:
+            if baseline:
+                _empty_neo4j(store)
+                results["neo4j_merge_baseline"] = _measure_merge(store, graph)
+                print("neo4j previous MERGE path", results["neo4j_merge_baseline"], flush=True)
             _empty_neo4j(store)
-            results["neo4j_merge_baseline"] = _measure_merge(store, graph)
-            print("neo4j previous MERGE path", results["neo4j_merge_baseline"], flush=True)
-        _empty_neo4j(store)
-        results["neo4j_bulk"] = _measure(store, graph, changes)
-        print("neo4j bulk", results["neo4j_bulk"], flush=True)
-        _empty_neo4j(store)
-    bulk = results["neo4j_bulk"]
-    results["ratios"] = {
-        "bulk_first_load_vs_duckdb": round(
-            bulk["first_load_ties_per_s"] / results["duckdb"]["first_load_ties_per_s"], 2
-        ),
-        "bulk_read_vs_duckdb": round(
-            bulk["read_ties_per_s"] / results["duckdb"]["read_ties_per_s"], 2
-        ),
-    }
-    if baseline:
-        results["ratios"]["bulk_first_load_vs_merge"] = round(
-            bulk["first_load_ties_per_s"]
-            / results["neo4j_merge_baseline"]["first_load_ties_per_s"],
-            2,
-        )
+            results["neo4j_bulk"] = _measure(store, graph, changes)
+            print("neo4j bulk", results["neo4j_bulk"], flush=True)
+            _empty_neo4j(store)
+    if parts["import"]:
+        results["neo4j_import"] = _measure_import(graph, changes)
+        print("neo4j import", results["neo4j_import"], flush=True)
+    results["ratios"] = _ratios(results)
     results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     results["peak_rss_gib"] = round(peak_rss_gib(), 2)
-    write_results("stores_full" if full else "stores", results)
-    exact = [results["duckdb"], bulk, *(results.get("neo4j_merge_baseline") or {},)]
-    ok = all(r.get("round_trip_exact", True) for r in exact)
+    name = "stores_full" if full else "stores"
+    if not all(parts.values()):
+        name += "".join(f"_{part}" for part, on in parts.items() if on)
+    write_results(os.environ.get("ORGBRIDGE_BENCH_RESULTS", name), results)
+    measured = [results[k] for k in ("duckdb", "neo4j_bulk", "neo4j_import") if k in results]
+    ok = all(r.get("round_trip_exact", True) for r in measured)
+    ok = ok and results.get("neo4j_merge_baseline", {}).get("round_trip_exact", True)
     ok = ok and all(
-        r[k]["round_trip_exact"]
-        for r in (results["duckdb"], bulk)
-        for k in r
-        if k.startswith("changed_")
+        v["round_trip_exact"] for r in measured for k, v in r.items() if k.startswith("changed_")
     )
     return 0 if ok else 1
+
+
+def _ratios(results: dict[str, Any]) -> dict[str, float]:
+    """First-load and read speed of each Neo4j path against DuckDB and each other."""
+    ratios = {}
+    pairs = [
+        ("bulk", "neo4j_bulk", "duckdb"),
+        ("import", "neo4j_import", "duckdb"),
+        ("import", "neo4j_import", "neo4j_bulk"),
+        ("bulk", "neo4j_bulk", "neo4j_merge_baseline"),
+    ]
+    for label, mine, other in pairs:
+        if mine in results and other in results:
+            short = {"duckdb": "duckdb", "neo4j_bulk": "bulk"}.get(other, "merge")
+            ratios[f"{label}_first_load_vs_{short}"] = round(
+                results[mine]["first_load_ties_per_s"] / results[other]["first_load_ties_per_s"],
+                2,
+            )
+            if "read_ties_per_s" in results[other]:
+                ratios[f"{label}_read_vs_{short}"] = round(
+                    results[mine]["read_ties_per_s"] / results[other]["read_ties_per_s"], 2
+                )
+    return ratios
 
 
 if __name__ == "__main__":

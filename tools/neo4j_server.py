@@ -441,6 +441,137 @@ def stop() -> None:
     log(f"stopped pid {pid} in {time.monotonic() - t0:.1f}s")
 
 
+class LocalServer:
+    """One more Neo4j on this machine, beside the development server: its own home (the
+    installed jars, linked), configuration, data and Bolt port; authentication off, Bolt on
+    127.0.0.1 only, no HTTP. The offline-import tests and benchmark import into it while it
+    is stopped, then start it.
+
+        server = LocalServer(Path("/tmp/second"), port=7697)
+        server.lay_out()
+        ...  # neo4j-admin database import full, with server.home
+        server.start(); ...; server.stop()
+    """
+
+    def __init__(self, base: Path, port: int, *, heap: str = "1g", pagecache: str = "256m"):
+        self.base = base
+        self.port = port
+        self.heap = heap
+        self.pagecache = pagecache
+        self.home = base / "home"
+        self.conf = base / "conf"
+        self.data = base / "data"
+        self.logs = base / "logs"
+        self.pid: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.port}"
+
+    def lay_out(self) -> None:
+        """The home (lib linked to the installed jars), conf/neo4j.conf and empty folders."""
+        if not is_installed():
+            raise Neo4jServerError("Neo4j is not installed: run `make neo4j-install`")
+        for folder in (self.home, self.conf, self.data, self.logs, self.base / "run"):
+            folder.mkdir(parents=True, exist_ok=True)
+        lib = self.home / "lib"
+        if not lib.exists():
+            lib.symlink_to(LIB, target_is_directory=True)
+        lines = [
+            "server.default_listen_address=127.0.0.1",
+            "server.bolt.enabled=true",
+            f"server.bolt.listen_address=127.0.0.1:{self.port}",
+            f"server.bolt.advertised_address=127.0.0.1:{self.port}",
+            "server.http.enabled=false",
+            "server.https.enabled=false",
+            "dbms.usage_report.enabled=false",
+            "dbms.security.auth_enabled=false",
+            f"server.directories.data={self.data}",
+            f"server.directories.logs={self.logs}",
+            f"server.directories.run={self.base / 'run'}",
+            f"server.directories.plugins={self.base / 'plugins'}",
+            f"server.directories.import={self.base / 'import'}",
+            f"server.memory.pagecache.size={self.pagecache}",
+            "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
+            "",
+        ]
+        (self.conf / "neo4j.conf").write_text("\n".join(lines))
+
+    def start(self, timeout: float = READY_TIMEOUT_S) -> float:
+        """Start the server and wait until it answers; the seconds that took."""
+        import socket
+
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise Neo4jServerError(f"port {self.port} on 127.0.0.1 is already in use")
+        cmd = [
+            java(),
+            "-Xms256m",
+            f"-Xmx{self.heap}",
+            *JVM_FLAGS,
+            "-cp",
+            f"{self.home / 'lib'}/*",
+            MAIN_CLASS,
+            f"--home-dir={self.home}",
+            f"--config-dir={self.conf}",
+            "--console-mode",
+        ]
+        env = dict(os.environ, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf))
+        t0 = time.monotonic()
+        with open(self.logs / "console.log", "ab") as out:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=self.base,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid = proc.pid
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        deadline = t0 + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.pid = None
+                raise Neo4jServerError(
+                    f"Neo4j in {self.base} exited during startup; tail of its log:\n"
+                    f"{_tail(self.logs / 'console.log')}"
+                )
+            try:
+                with GraphDatabase.driver(
+                    self.uri, auth=None, connection_timeout=1, max_transaction_retry_time=0
+                ) as driver:
+                    driver.verify_connectivity()  # fails at once, where a query would retry
+                    driver.execute_query("RETURN 1", database_="neo4j")
+                return time.monotonic() - t0
+            except (DriverError, Neo4jError, OSError):
+                time.sleep(0.25)
+        self.stop()
+        raise Neo4jServerError(f"Neo4j in {self.base} not ready after {timeout:.0f}s")
+
+    def stop(self) -> None:
+        """SIGTERM the server this object started and wait for it (SIGKILL after a minute)."""
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            if not Path(f"/proc/{pid}").exists():
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _reap(pid, block=True)
+
+
 def rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -22,7 +22,15 @@ from orgbridge.errors import OrgbridgeError
 __all__ = ["main"]
 
 #: Modules that each register their subcommands (one concept per module).
-COMMAND_MODULES = ("_commands", "_analyze", "_recommend", "_programme", "_app", "_users")
+COMMAND_MODULES = (
+    "_commands",
+    "_neo4j_import",
+    "_analyze",
+    "_recommend",
+    "_programme",
+    "_app",
+    "_users",
+)
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # validation found errors

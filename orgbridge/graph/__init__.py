@@ -2,6 +2,7 @@
 
 from orgbridge.graph._export import write_csv, write_gexf, write_graphml
 from orgbridge.graph._neo4j import Neo4jStore
+from orgbridge.graph._neo4j_import import ImportResult, import_graph
 from orgbridge.graph._orggraph import OrgGraph, empty_ties, normalise_layers
 from orgbridge.graph._schema import (
     BUILTIN_LAYERS,
@@ -30,11 +31,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "SPONSORSHIP",
     "TIE_COLUMNS",
+    "ImportResult",
     "Neo4jStore",
     "OrgGraph",
     "Store",
     "Workspace",
     "empty_ties",
+    "import_graph",
     "normalise_layers",
     "write_csv",
     "write_gexf",

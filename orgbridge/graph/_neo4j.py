@@ -37,6 +37,12 @@ layer's hash is recorded only once the layer is complete. A save that was interr
 (server killed, network lost) leaves the store marked incomplete: :meth:`Neo4jStore.load_graph`
 refuses it and running the same save (or any other) again gives exactly the intended graph.
 Smaller saves and every other write are single transactions.
+
+A first load can also be written offline by ``neo4j-admin database import full``
+(:mod:`orgbridge.graph._neo4j_import`, ``orgbridge neo4j-import``): it stores exactly what a
+save would (both follow :class:`~orgbridge.graph._neo4j_plan.StorePlan`), except the
+uniqueness constraint on ``person_id``, which :meth:`Neo4jStore.connect` creates when it is
+missing, refusing a database whose people share ids.
 """
 
 from __future__ import annotations
@@ -198,9 +204,8 @@ class Neo4jStore(ClosingStore):
         return store
 
     def _prepare(self) -> None:
+        self._require_unique_ids()
         for statement in (
-            "CREATE CONSTRAINT person_id IF NOT EXISTS "
-            "FOR (p:Person) REQUIRE p.person_id IS UNIQUE",
             "CREATE CONSTRAINT orgbridge_meta IF NOT EXISTS "
             "FOR (m:OrgbridgeMeta) REQUIRE m.key IS UNIQUE",
             "CREATE CONSTRAINT proposal_run IF NOT EXISTS "
@@ -224,6 +229,49 @@ class Neo4jStore(ClosingStore):
                 "MERGE (m:OrgbridgeMeta {key: $key}) SET m.schema_version = $version",
                 key=_META_KEY,
                 version=SCHEMA_VERSION,
+            )
+
+    def _require_unique_ids(self) -> None:
+        """Make sure ``person_id`` is unique by constraint: create the constraint when it is
+        missing (a database filled by ``neo4j-admin import`` has none), and refuse a database
+        whose people already share ids, rather than use it without the constraint.
+
+        Raises
+        ------
+        StoreError
+            People share an id, or the constraint could not be made.
+        """
+        try:
+            self._auto(
+                "CREATE CONSTRAINT person_id IF NOT EXISTS "
+                "FOR (p:Person) REQUIRE p.person_id IS UNIQUE"
+            )
+        except StoreError as err:
+            rows = self._auto(
+                "MATCH (p:Person) WHERE p.person_id IS NOT NULL "
+                "WITH p.person_id AS id, count(*) AS n WHERE n > 1 "
+                "RETURN count(id) AS ids, collect(id)[..5] AS some"
+            )
+            if rows and rows[0]["ids"]:
+                shown = ", ".join(repr(i) for i in sorted(rows[0]["some"]))
+                raise StoreError(
+                    f"the Neo4j database {self.database!r} at {_where(self.uri)} holds "
+                    f"{rows[0]['ids']} duplicate person_id value(s) (e.g. {shown}) and no "
+                    "uniqueness constraint on Person.person_id; orgbridge will not use it "
+                    "without one: remove the duplicates (or import again) and reopen"
+                ) from err
+            raise
+        found = self._auto(
+            "SHOW CONSTRAINTS YIELD entityType, labelsOrTypes, properties, type "
+            "WHERE entityType = 'NODE' AND labelsOrTypes = ['Person'] "
+            "AND properties = ['person_id'] AND type IN ['UNIQUENESS', 'NODE_KEY'] "
+            "RETURN count(*) AS n"
+        )
+        if not found or not found[0]["n"]:
+            raise StoreError(
+                f"the Neo4j database {self.database!r} at {_where(self.uri)} has no uniqueness "
+                "constraint on Person.person_id and it could not be created (an index on it "
+                "may be in the way); orgbridge will not use it without one"
             )
 
     def close(self) -> None:

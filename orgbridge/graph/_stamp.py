@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from orgbridge.graph._orggraph import OrgGraph
+from orgbridge.graph._schema import REPORTS_TO
 
 __all__ = ["data_stamp"]
 
@@ -49,7 +50,9 @@ def data_stamp(graph: OrgGraph) -> str:
     }
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     _add_frame(digest, people)
-    ties = graph.explicit_ties()
+    # the explicit ties with their layer kept categorical: hashed per layer name, not per tie
+    mask = (graph.ties["layer"] != REPORTS_TO).to_numpy()
+    ties = graph.ties.loc[mask].reset_index(drop=True)
     digest.update(json.dumps([str(c) for c in ties.columns]).encode())
     _add_frame(digest, ties)
     return digest.hexdigest()
@@ -59,13 +62,23 @@ def _add_frame(digest: hashlib.blake2b, frame: pd.DataFrame) -> None:
     """Feed every column of ``frame`` (values and row order) into ``digest``."""
     digest.update(np.int64(len(frame)).tobytes())
     for column in frame.columns:
-        series = frame[column]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype(object)  # by value, not by category code
-        try:
-            hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
-        except (TypeError, ValueError):
-            # Values pandas cannot hash (lists, dicts): hash a canonical text of each.
-            text = series.map(lambda v: json.dumps(v, sort_keys=True, default=str))
-            hashed = pd.util.hash_pandas_object(text, index=False, categorize=False)
-        digest.update(np.ascontiguousarray(hashed.to_numpy(dtype=np.uint64)).tobytes())
+        digest.update(np.ascontiguousarray(_value_hashes(frame[column])).tobytes())
+
+
+def _value_hashes(series: pd.Series) -> np.ndarray:
+    """The hash of each value (a category by its value, not its code)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        categories = series.cat.categories
+        if len(codes) and codes.min() >= 0 and all(isinstance(c, str) for c in categories):
+            # a value's hash does not depend on its row: hash each text category once
+            once = pd.Series(np.asarray([str(c) for c in categories], dtype=object))
+            return _value_hashes(once)[codes]
+        series = series.astype(object)
+    try:
+        hashed = pd.util.hash_pandas_object(series, index=False, categorize=False)
+    except (TypeError, ValueError):
+        # Values pandas cannot hash (lists, dicts): hash a canonical text of each.
+        text = series.map(lambda v: json.dumps(v, sort_keys=True, default=str))
+        hashed = pd.util.hash_pandas_object(text, index=False, categorize=False)
+    return np.asarray(hashed.to_numpy(dtype=np.uint64))
