@@ -155,27 +155,34 @@ def _prepare(args: argparse.Namespace, sources: Any, existing: Any, progress: An
     )
 
 
+def _prepare_or_refuse(args: argparse.Namespace, sources: Any, existing: Any, progress: Any) -> Any:
+    """The prepared import, or ``EXIT_REFUSED`` once the refusal and its report are printed
+    (a refusal without a report, such as an unreadable file, is raised as it is)."""
+    from orgbridge.errors import ImportRejected
+
+    try:
+        return _prepare(args, sources, existing, progress)
+    except ImportRejected as rejected:
+        report = getattr(rejected, "report", None)
+        if report is None:
+            raise
+        _print_report(report, args, wrote=False, refused=rejected)
+        print(f"error: {rejected}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """Validate the files and load them into the store as one transaction.
 
     Exit status 0 when every row loaded, 3 when rows were rejected, 1 when refused.
     """
-    from orgbridge.errors import ImportRejected
-
     sources = _sources(args)
     with TerminalProgress(enabled=not args.json) as progress:
         store = open_store(args)
         try:
-            existing = store.load_graph()
-            try:
-                prepared = _prepare(args, sources, existing, progress)
-            except ImportRejected as rejected:
-                report = getattr(rejected, "report", None)
-                if report is not None:
-                    _print_report(report, args, wrote=False, refused=rejected)
-                    print(f"error: {rejected}", file=sys.stderr)
-                    return EXIT_REFUSED
-                raise
+            prepared = _prepare_or_refuse(args, sources, store.load_graph(), progress)
+            if isinstance(prepared, int):
+                return prepared
             progress("saving", 0, 1)
             store.save_graph(prepared.graph, log=prepared.report.to_dict())
             progress("saving", 1, 1)
@@ -189,8 +196,6 @@ def run_ingest(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     """Validate the files and write nothing; exit 1 when there are errors or it would be
     refused."""
-    from orgbridge.errors import ImportRejected
-
     sources = _sources(args)
     existing = None
     if args.workspace or args.store:
@@ -200,15 +205,9 @@ def run_validate(args: argparse.Namespace) -> int:
         finally:
             store.close()
     with TerminalProgress(enabled=not args.json) as progress:
-        try:
-            prepared = _prepare(args, sources, existing, progress)
-        except ImportRejected as rejected:
-            report = getattr(rejected, "report", None)
-            if report is None:
-                raise
-            _print_report(report, args, wrote=False, refused=rejected)
-            print(f"error: {rejected}", file=sys.stderr)
-            return EXIT_REFUSED
+        prepared = _prepare_or_refuse(args, sources, existing, progress)
+    if isinstance(prepared, int):
+        return prepared
     _print_report(prepared.report, args, wrote=False)
     return EXIT_REFUSED if prepared.report.errors else EXIT_LOADED
 

@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from orgbridge.cli._commands import (
     EXIT_LOADED,
     EXIT_PARTIAL,
-    EXIT_REFUSED,
     _add_source_arguments,
-    _prepare,
+    _prepare_or_refuse,
     _print_report,
     _sources,
     _write_problem_csv,
@@ -92,7 +90,7 @@ def register(commands: Any) -> None:
 
 def run_neo4j_import(args: argparse.Namespace) -> int:
     """Read the organisation, import it, print what was loaded and how fast."""
-    from orgbridge.errors import ImportRejected, ParameterError
+    from orgbridge.errors import ParameterError
     from orgbridge.graph._neo4j_import import check_target, import_graph
 
     if args.workspace and any(getattr(args, name) for name in _FILE_OPTIONS):
@@ -105,15 +103,9 @@ def run_neo4j_import(args: argparse.Namespace) -> int:
             graph, log = _from_workspace(Path(args.workspace))
         else:
             sources = _sources(args)
-            try:
-                prepared = _prepare(args, sources, None, progress)
-            except ImportRejected as rejected:
-                found = getattr(rejected, "report", None)
-                if found is None:
-                    raise
-                _print_report(found, args, wrote=False, refused=rejected)
-                print(f"error: {rejected}", file=sys.stderr)
-                return EXIT_REFUSED
+            prepared = _prepare_or_refuse(args, sources, None, progress)
+            if isinstance(prepared, int):
+                return prepared
             graph, report = prepared.graph, prepared.report
             log = report.to_dict()
         result = import_graph(
