@@ -432,7 +432,8 @@ class Neo4jStore(ClosingStore):
         # tie would cost more to send and decode than the property read it saves.
         nodes = pd.Index(np.asarray(columns[1], dtype=np.int64))
         layers: list[str] = json.loads(meta.get("layers", "[]"))
-        frames = self._read_layers(layers, nodes)
+        timeless = set(json.loads(meta.get("timeless_layers", "[]")))
+        frames = self._read_layers(layers, nodes, timeless)
         ties = _interleave(frames, meta.get("tie_order")) if frames else None
         return OrgGraph(
             people,
@@ -441,28 +442,35 @@ class Neo4jStore(ClosingStore):
             metadata=json.loads(meta.get("metadata", "{}")),
         )
 
-    def _read_layers(self, layers: list[str], nodes: pd.Index) -> list[pd.DataFrame]:
+    def _read_layers(
+        self, layers: list[str], nodes: pd.Index, timeless: set[str]
+    ) -> list[pd.DataFrame]:
         # Column lists per page of sources: one Bolt record of a few long lists per page
         # instead of one record (or one small list) per tie is much faster to decode. The far
         # end is read by its node id, and the layer property only checked when two layers
         # share a relationship type: both would cost a record read per tie on the server.
         # Two pages are read at once, so the server works on one while this process
-        # decodes the other.
+        # decodes the other. Layers the save recorded as having no start or end dates do not
+        # read those properties.
         types = [relationship_type(layer) for layer in layers]
+        periods = (
+            ", collect(CASE WHEN t.start IS NULL AND t.end IS NULL "
+            "THEN null ELSE [t._ord, t.start, t.end] END) AS p"
+        )
         queries = [
             "MATCH (a:Person) WHERE a._ord >= $low AND a._ord < $high "
             f"MATCH (a)-[t:{_quote(kind)}{' {layer: $layer}' if types.count(kind) > 1 else ''}]"
             "->(b) RETURN collect(a._ord) AS s, collect(id(b)) AS t, collect(t.weight) AS w, "
-            "collect(t._ord) AS o, collect(CASE WHEN t.start IS NULL AND t.end IS NULL "
-            "THEN null ELSE [t._ord, t.start, t.end] END) AS p"
-            for kind in types
+            f"collect(t._ord) AS o{'' if layer in timeless else periods}"
+            for layer, kind in zip(layers, types, strict=True)
         ]
         pages = [(i, low) for i in range(len(layers)) for low in range(0, len(nodes), _READ_PAGE)]
 
         def read(page: tuple[int, int]) -> list[Any]:
             i, low = page
             rows = self._auto(queries[i], layer=layers[i], low=low, high=low + _READ_PAGE)
-            return list(rows[0].values()) if rows else [[], [], [], [], []]
+            columns = list(rows[0].values()) if rows else []
+            return columns + [[]] * (5 - len(columns))
 
         parts: list[list[list[Any]]] = [[[], [], [], [], []] for _ in layers]
         with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:

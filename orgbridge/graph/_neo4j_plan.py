@@ -179,12 +179,16 @@ class LayerPlan:
         ids: np.ndarray,
         columns: dict[str, Any],
         digest: str,
+        *,
+        timeless: bool = False,
     ) -> None:
         self.name = name
         self.rel_type = rel_type
         self.ids = ids
         self.columns = columns
         self.digest = digest
+        #: No tie of the layer has a start or an end (readers then skip those properties).
+        self.timeless = timeless
 
     def __len__(self) -> int:
         return len(self.columns["source"])
@@ -305,6 +309,9 @@ class StorePlan:
             "people_spec_names": json.dumps([e["name"] for e in self.spec]),
             "layers": json.dumps(self.layer_names),
             "layer_hashes": self.layer_hashes(),
+            "timeless_layers": json.dumps(
+                [x.name for x in self.layers if x.timeless and not x.is_manager_line]
+            ),
             "tie_order": self.tie_order,
             "special": self.special,
             "metadata": self.metadata,
@@ -359,7 +366,10 @@ def _tie_layers(graph: OrgGraph, ids: np.ndarray) -> tuple[list[LayerPlan], str]
             "end": format_times(pd.Series(times["end"])),
         }
         digest = _layer_digest(id_hashes, columns, times)
-        layers.append(LayerPlan(name, relationship_type(name), ids, columns, digest))
+        timeless = bool(np.isnat(times["start"]).all() and np.isnat(times["end"]).all())
+        layers.append(
+            LayerPlan(name, relationship_type(name), ids, columns, digest, timeless=timeless)
+        )
     manager = {"source": source_all[line], "target": target_all[line]}
     digest = _layer_digest(id_hashes, manager, {})
     layers.append(LayerPlan(MANAGER_LINE, "REPORTS_TO", ids, manager, digest))

@@ -3,6 +3,7 @@ replacement, idempotent and interrupted saves, faults."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -143,6 +144,20 @@ def test_browsing_the_graph_shows_people_layers_and_the_manager_line(store: Neo4
     person = store._auto("MATCH (p:Person {person_id: 'c'}) RETURN properties(p) AS p")[0]["p"]
     assert person["department"] == "Y" and person["grade"] == "G2"
     assert "name" not in person and "level" not in person  # missing values: no property
+
+
+def test_layers_without_dates_are_read_without_them_and_older_stores_still_load(
+    store: Neo4jStore,
+) -> None:
+    graph = rich_graph()
+    store.save_graph(graph)
+    meta = store._meta()
+    # "shared lunch" has no dates while "Shared-Lunch", of the same relationship type, has one
+    assert json.loads(meta["timeless_layers"]) == ["collaboration", "shared lunch", "sponsorship"]
+    _assert_same_graph(store.load_graph(), graph)
+    # a store saved before the list existed reads every layer's dates
+    store._auto("MATCH (m:OrgbridgeMeta) REMOVE m.timeless_layers")
+    _assert_same_graph(store.load_graph(), graph)
 
 
 def test_a_tie_to_a_node_that_is_not_a_saved_person_is_refused_on_load(
