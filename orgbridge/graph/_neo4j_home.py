@@ -11,9 +11,13 @@ to the home), ``<home>/data`` by default.
 
 Example
 -------
->>> home = Neo4jHome.locate("/opt/neo4j")  # doctest: +SKIP
->>> home.is_running(), home.database_dir("neo4j")  # doctest: +SKIP
-(False, PosixPath('/opt/neo4j/data/databases/neo4j'))
+>>> import tempfile
+>>> root = Path(tempfile.mkdtemp()).resolve()
+>>> (root / "lib").mkdir(); (root / "lib" / "neo4j-kernel.jar").touch()
+>>> home = Neo4jHome.locate(root)
+>>> home.is_running(), home.database_dir("neo4j") == root / "data" / "databases" / "neo4j"
+(False, True)
+>>> shutil.rmtree(root)
 """
 
 from __future__ import annotations
