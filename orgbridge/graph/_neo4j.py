@@ -60,6 +60,7 @@ import pandas as pd
 import pyarrow as pa
 
 from orgbridge.errors import SchemaVersionError, StoreError, StoreUnavailable
+from orgbridge.graph._neo4j_plan import stored_time
 from orgbridge.graph._neo4j_save import (
     META_KEY,
     SavePlan,
@@ -359,10 +360,7 @@ class Neo4jStore(ClosingStore):
         return dict(rows[0]["m"]) if rows else {}
 
     def _now(self) -> str:
-        now = self._clock()
-        if now.tzinfo is not None:
-            now = now.astimezone(UTC).replace(tzinfo=None)
-        return now.isoformat(timespec="microseconds")
+        return stored_time(self._clock())
 
     # ---- the organisation ----------------------------------------------------------------
 

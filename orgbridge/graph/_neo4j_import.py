@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ import pyarrow.csv as pacsv
 
 from orgbridge.errors import StoreError
 from orgbridge.graph._neo4j_home import Neo4jHome
-from orgbridge.graph._neo4j_plan import META_KEY, LayerPlan, StorePlan
+from orgbridge.graph._neo4j_plan import META_KEY, LayerPlan, StorePlan, stored_time
 from orgbridge.graph._orggraph import OrgGraph
 
 __all__ = ["ImportResult", "check_target", "import_graph"]
@@ -146,10 +146,7 @@ def import_graph(
     started = time.perf_counter()
     installation = check_target(home, conf, database, overwrite=overwrite)
     report("plan", 0, 3)
-    now = (clock or _utc_now)()
-    if now.tzinfo is not None:
-        now = now.astimezone(UTC).replace(tzinfo=None)
-    plan = StorePlan(graph, {}, log, now.isoformat(timespec="microseconds"))
+    plan = StorePlan(graph, {}, log, stored_time(clock() if clock else None))
     phases = {"plan": time.perf_counter() - started}
     base = Path(temp_dir) if temp_dir is not None else Path(tempfile.gettempdir())
     if any(c in str(base.resolve()) for c in _PATH_SEPARATORS):
@@ -486,7 +483,3 @@ def _tail(text: str, lines: int = 15) -> str:
 
 def _quiet(stage: str, done: int, total: int) -> None:
     """The default progress callback: says nothing."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ __all__ = [
     "quote",
     "relationship_type",
     "row_hashes",
+    "stored_time",
 ]
 
 META_KEY = "orgbridge"
@@ -62,6 +64,22 @@ RESERVED_TYPES = frozenset({"REPORTS_TO", "PROPOSED", "DECIDED"})
 MANAGER_LINE = "[reports_to]"
 #: Properties of a person node that are the store's own.
 OWN_PROPERTIES = frozenset({"_ord", "_gen", "_h"})
+
+
+def stored_time(now: datetime | None = None) -> str:
+    """A time as the store keeps it (import log, decisions): naive UTC ISO text; now by
+    default.
+
+    Example
+    -------
+    >>> from datetime import timedelta, timezone
+    >>> stored_time(datetime(2026, 1, 1, 9, 30, tzinfo=timezone(timedelta(hours=1))))
+    '2026-01-01T08:30:00.000000'
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    return now.isoformat(timespec="microseconds")
 
 
 def relationship_type(layer: str) -> str:
