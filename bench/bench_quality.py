@@ -20,7 +20,9 @@ score.
   ``expo+sponsor``; at most two new participants per tie),
   from the opted-in cohort (Viva: everyone, no opt-in column).
 - **Methods**: the objectives ``exposure``, ``balanced``, ``silo`` and ``closeness`` (the former
-  1/d term), each run with ``group_by`` = the grouping; ``expo+sponsor``, a programme of
+  1/d term), each run with ``group_by`` = the grouping; ``expo:full``, the exposure objective
+  raising every group towards full coverage (``coverage_target="full"``) instead of levelling
+  groups up to the best-covered one; ``expo+sponsor``, a programme of
   sponsorships (half the ties, leaders with capacity 2) then exposure pairs on top of them;
   ``exposure=targ``, the exposure objective asked for as many pairs as the targeted rule
   proposed; the baselines ``random``,
@@ -71,6 +73,8 @@ HORIZON = 2
 EQUAL_BUDGET = "exposure=targ"
 #: A programme: half the ties as sponsorships (exposure objective), then pairs on top of them.
 PROGRAMME = "expo+sponsor"
+#: The exposure objective raising every group towards full coverage (``coverage_target="full"``).
+FULL = "expo:full"
 MIN_GROUP = 5
 
 
@@ -217,7 +221,7 @@ def propose(
             graph, method=method, count=count, seed=seed, group_by=group_by, horizon=horizon
         )
     else:
-        objective = "exposure" if method == EQUAL_BUDGET else method
+        objective = "exposure" if method in (EQUAL_BUDGET, FULL) else method
         out = recommend_pairs(
             graph,
             count=count,
@@ -226,6 +230,7 @@ def propose(
             group_by=group_by,
             horizon=horizon,
             simulate_metrics=False,
+            coverage_target="full" if method == FULL else "best",
         ).proposals
     return out[["a", "b"]], time.perf_counter() - start
 
@@ -251,7 +256,7 @@ def evaluate(
         for attribute in groupings:
             before = judge.measure(attribute, k=horizon)
             runs = dict(free)
-            for method in (*OBJECTIVES, PROGRAMME, "targeted"):
+            for method in (*OBJECTIVES, FULL, PROGRAMME, "targeted"):
                 runs[method] = propose(
                     graph, method, count=count, group_by=attribute, seed=seed, horizon=horizon
                 )
@@ -264,7 +269,7 @@ def evaluate(
                 seed=seed,
                 horizon=horizon,
             )
-            for method in (*OBJECTIVES, PROGRAMME, EQUAL_BUDGET, *BASELINES):
+            for method in (*OBJECTIVES, FULL, PROGRAMME, EQUAL_BUDGET, *BASELINES):
                 proposals, seconds = runs[method]
                 row = _row(
                     method,

@@ -47,7 +47,13 @@ from orgbridge.metrics._saved import (
     stale_reason,
 )
 
-__all__ = ["GROUP_METRICS", "OBJECTIVES", "PERSON_METRICS", "ServicesBase"]
+__all__ = [
+    "GROUP_METRICS",
+    "OBJECTIVES",
+    "OBJECTIVE_CALLS",
+    "PERSON_METRICS",
+    "ServicesBase",
+]
 
 #: Attributes never shown next to a person (identifying, or ids of other people).
 _HIDDEN_ATTRIBUTES = frozenset({"person_id", "name", "manager_id", "email"})
@@ -688,8 +694,22 @@ class ServicesBase:
 
 # ---- helpers -------------------------------------------------------------------------------
 
-#: The recommender's objective presets (``orgbridge.recommend.PRESETS``).
-OBJECTIVES = ("balanced", "exposure", "silo")
+#: The recommender's objectives offered in the app and their labels: the presets of
+#: ``orgbridge.recommend.PRESETS``, and ``exposure-full`` (the exposure preset raising every group
+#: towards full coverage, ``coverage_target="full"``, instead of levelling groups up).
+OBJECTIVES = {
+    "balanced": "balanced (coverage, silos, complementarity)",
+    "exposure": "exposure: close the gap between groups",
+    "exposure-full": "exposure: raise every group",
+    "silo": "silo: join groups with few ties",
+}
+#: What each app objective asks the recommender for: ``(objective, coverage_target)``.
+OBJECTIVE_CALLS = {
+    "balanced": ("balanced", "best"),
+    "exposure": ("exposure", "best"),
+    "exposure-full": ("exposure", "full"),
+    "silo": ("silo", "best"),
+}
 
 
 def _constraints(

@@ -12,6 +12,7 @@ import pandas as pd
 from orgbridge.app._access import PERMISSIONS, requires
 from orgbridge.app._services_base import (
     _KINDS,
+    OBJECTIVE_CALLS,
     OBJECTIVES,
     ServicesBase,
     _constraints,
@@ -125,7 +126,7 @@ class RecommendServices(ServicesBase):
         return {
             "kind": parse_choice(kind, RUN_KINDS, what="the kind of run"),
             "cohort": parse_choice(cohort, cohorts, what="the cohort"),
-            "objective": parse_choice(objective, OBJECTIVES, what="the objective"),
+            "objective": parse_choice(objective, tuple(OBJECTIVES), what="the objective"),
             "count": parse_int(count, what="the number of proposals", low=1, high=500, default=10),
             "different_department": parse_flag(different_department),
             "max_level_gap": gap,
@@ -170,9 +171,11 @@ class RecommendServices(ServicesBase):
         decided = self._decided(kind)
         graph = with_enrolled_capacity(self.graph(), decided["capacity"])
         constraints = _constraints(graph, cohort, different_department, max_level_gap, decided)
+        preset, coverage_target = OBJECTIVE_CALLS[objective]
         call: dict[str, Any] = {
             "count": int(count),
-            "objective": objective,
+            "objective": preset,
+            "coverage_target": coverage_target,
             "constraints": constraints,
             "seed": seed,
             "show_names": user.role in PERMISSIONS["names"],

@@ -55,6 +55,12 @@ def register(commands: Any) -> None:
     rec.add_argument(
         "--horizon", type=int, default=2, metavar="K", help="covered: a leader within K hops"
     )
+    rec.add_argument(
+        "--coverage-target",
+        choices=["best", "full"],
+        default="best",
+        help="raise groups to the best-covered group's coverage (default) or towards full",
+    )
     rec.add_argument("--cohort", metavar="F", help="file of eligible person_ids (CSV or text)")
     rec.add_argument(
         "--capacity", type=int, metavar="K", help="budget per non-leader (overrides the file)"
@@ -168,6 +174,7 @@ def run_recommend(args: argparse.Namespace) -> int:
             show_names=args.names,
             as_of=as_of,
             horizon=args.horizon,
+            coverage_target=args.coverage_target,
         )
         run_id = f"run-{uuid.uuid4().hex[:12]}"
         payload = result.to_dict()

@@ -21,7 +21,7 @@ from orgbridge.recommend._constraints import (
     compile_rules,
     run_commitments,
 )
-from orgbridge.recommend._coverage import DEFAULT_HORIZON, check_horizon
+from orgbridge.recommend._coverage import COVERAGE_TARGETS, DEFAULT_HORIZON, check_horizon
 from orgbridge.recommend._exact import brute_force_optimum, milp_optimum, set_value
 from orgbridge.recommend._explain import explain
 from orgbridge.recommend._gains import Evaluation, Gains
@@ -200,6 +200,7 @@ def recommend_pairs(
     min_group: int = MIN_GROUP_FLOOR,
     as_of: str | pd.Timestamp | None = None,
     horizon: int = DEFAULT_HORIZON,
+    coverage_target: str = "best",
 ) -> Recommendation:
     """Propose up to ``count`` reciprocal mentoring pairs that close the biggest gaps.
 
@@ -240,6 +241,12 @@ def recommend_pairs(
     horizon
         Exposure as coverage: a non-leader is covered with a leader within this many hops
         (default 2); the exposure objective raises the least-covered groups first.
+    coverage_target
+        What the exposure objective raises groups towards: ``"best"`` (default), the coverage
+        of the best-covered group of at least ``min_group`` non-leaders (it closes the gap and
+        stops paying once groups are level), or ``"full"`` (every group towards full coverage).
+        With the ``"exposure"`` objective a run proposes only ties that raise a group below
+        the target and says so in ``shortfall`` when they run out before ``count``.
 
     Raises
     ------
@@ -273,6 +280,7 @@ def recommend_pairs(
         min_group=min_group,
         as_of=as_of,
         horizon=horizon,
+        coverage_target=coverage_target,
     )
 
 
@@ -291,6 +299,7 @@ def recommend_sponsorships(
     min_group: int = MIN_GROUP_FLOOR,
     as_of: str | pd.Timestamp | None = None,
     horizon: int = DEFAULT_HORIZON,
+    coverage_target: str = "best",
 ) -> Recommendation:
     """Propose up to ``count`` sponsorships, leader ``a`` -> protégé ``b``.
 
@@ -324,6 +333,7 @@ def recommend_sponsorships(
         min_group=min_group,
         as_of=as_of,
         horizon=horizon,
+        coverage_target=coverage_target,
     )
 
 
@@ -343,6 +353,7 @@ def _recommend(
     min_group: int,
     as_of: str | pd.Timestamp | None,
     horizon: int = DEFAULT_HORIZON,
+    coverage_target: str = "best",
 ) -> Recommendation:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ParameterError(f"count must be a whole number >= 0, got {count!r}")
@@ -354,21 +365,32 @@ def _recommend(
     rules = compile_rules(graph, constraints, kind=kind, state=state)
     commitments, misfits = _misfits(state, rules, kind)
     horizon = check_horizon(horizon)
-    gains = Gains(current, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
+    coverage_target = check_target(coverage_target)
+
+    def new_gains() -> Gains:
+        return Gains(
+            current,
+            rules,
+            weights,
+            group_by=group_by,
+            layers=layers,
+            horizon=horizon,
+            target=coverage_target,
+            min_group=min_group,
+        )
+
+    gains = new_gains()
     hops_now = gains.distance.distance.copy()
     for u, v, _ in state.pending:
         gains.apply(u, v)
     capacity_left = rules.capacity.copy()
-    start_state = (
-        Gains(current, rules, weights, group_by=group_by, layers=layers, horizon=horizon)
-        if compare_optimum
-        else None
-    )
+    start_state = new_gains() if compare_optimum else None
     if start_state is not None:
         for u, v, _ in state.pending:
             start_state.apply(u, v)
     a, b = candidate_pairs(gains, rules, capacity_left, count=count, seed=seed)
-    chosen = greedy(gains, a, b, capacity_left, count=count, seed=seed)
+    search = greedy(gains, a, b, capacity_left, count=count, seed=seed)
+    chosen = search.accepted
 
     proposals = _table(
         current, gains, rules, chosen, kind=kind, show_names=show_names, hops_now=hops_now
@@ -380,6 +402,8 @@ def _recommend(
         "weights": weights.to_dict(),
         "exposure_measure": weights.measure,
         "horizon": horizon,
+        "coverage_target": coverage_target,
+        "target_coverage": round(gains.coverage.start_target, 4),
         "constraints": constraints.to_dict(),
         "seed": seed,
         "group_by": group_by,
@@ -392,6 +416,9 @@ def _recommend(
     shortfall: tuple[str, ...] = ()
     if len(chosen) < count:
         shortfall = tuple(rules.shortfall(capacity_left))
+        if search.without_exposure and weights.exposure_required:
+            others = tuple(r for r in shortfall if not r.startswith("candidates:"))
+            shortfall = (_exposure_ran_out(gains, kind), *others)
     simulation: dict[str, Any] = {}
     if simulate_metrics:
         simulation = simulate(
@@ -409,6 +436,46 @@ def _recommend(
         commitments=commitments,
         notes=(*rules.notes, *misfits, *_coverage_note(chosen, weights, horizon)),
         shortfall=shortfall,
+    )
+
+
+def check_target(target: object) -> str:
+    """The coverage target as one of :data:`COVERAGE_TARGETS`, or a :class:`ParameterError`.
+
+    Example
+    -------
+    >>> check_target("full")
+    'full'
+    """
+    if not isinstance(target, str) or target not in COVERAGE_TARGETS:
+        raise ParameterError(f"coverage target must be one of {COVERAGE_TARGETS}, got {target!r}")
+    return target
+
+
+def _exposure_ran_out(gains: Gains, kind: str) -> str:
+    """The shortfall when the exposure objective has no tie left that raises a group.
+
+    Example
+    -------
+    >>> people = pd.DataFrame({"person_id": ["L", "a"], "is_leader": [1, 0]})
+    >>> gains = Gains(OrgGraph(people), compile_rules(OrgGraph(people), Constraints()),
+    ...               weights_for("exposure"))
+    >>> _exposure_ran_out(gains, PAIR)[:60]
+    'exposure: no other eligible pair brings anyone new within 2 '
+    """
+    coverage = gains.coverage
+    what = "sponsorship" if kind == SPONSORSHIP_KIND else "pair"
+    if coverage.target < 1.0:
+        where = (
+            f"a group below {coverage.target:.1%} covered (the best-covered group's level): "
+            "the gap is closed as far as eligible people allow"
+        )
+    else:
+        where = "a group that is not fully covered"
+    return (
+        f"exposure: no other eligible {what} brings anyone new within {coverage.horizon} hops "
+        f"of a leader in {where}; ask for the balanced objective to fill the remaining places "
+        "(silos, complementarity), or for full coverage as the target to raise every group"
     )
 
 

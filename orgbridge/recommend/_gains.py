@@ -16,7 +16,12 @@ import numpy as np
 
 from orgbridge.graph import OrgGraph
 from orgbridge.recommend._constraints import Rules, codes
-from orgbridge.recommend._coverage import DEFAULT_HORIZON, NEED_EXPONENT, Coverage
+from orgbridge.recommend._coverage import (
+    DEFAULT_HORIZON,
+    NEED_EXPONENT,
+    TARGET_MIN_GROUP,
+    Coverage,
+)
 from orgbridge.recommend._objective import LOG2, Profiles, Weights, additive_components, silo_gain
 from orgbridge.recommend._state import DistanceState, GroupTies, Spread, exposure_value
 
@@ -76,6 +81,11 @@ class Gains:
         ``k`` of the coverage measure: covered means a leader within ``k`` hops.
     alpha
         Need exponent of the coverage objective.
+    target
+        What the coverage objective raises groups towards: ``"best"`` (the best-covered
+        group's coverage, default) or ``"full"``.
+    min_group
+        Non-leaders a group needs to set the ``"best"`` target (the privacy threshold).
     """
 
     def __init__(
@@ -88,6 +98,8 @@ class Gains:
         layers: str | list[str] | tuple[str, ...] | None = None,
         horizon: int = DEFAULT_HORIZON,
         alpha: float = NEED_EXPONENT,
+        target: str = "best",
+        min_group: int = TARGET_MIN_GROUP,
     ) -> None:
         self.graph = graph
         self.rules = rules
@@ -102,7 +114,13 @@ class Gains:
         leaders = graph.leader_mask()
         self.distance = DistanceState(self.adjacency, leaders, person_weight)
         self.coverage = Coverage(
-            self.group, leaders, self.distance.distance, horizon=horizon, alpha=alpha
+            self.group,
+            leaders,
+            self.distance.distance,
+            horizon=horizon,
+            alpha=alpha,
+            target=target,
+            min_group=min_group,
         )
         self.closeness = weights.measure == "closeness"
         src, dst, _ = graph.edge_arrays(layers)
@@ -167,7 +185,12 @@ class Gains:
         return np.asarray(self.weights.silo * silo_gain(self.ties.count(ga, gb), ga == gb))
 
     def score(self, u: int, v: int, additive: float) -> float:
-        """Marginal score of the tie ``u - v`` given its precomputed additive part."""
+        """Marginal score of the tie ``u - v`` given its precomputed additive part.
+
+        ``-inf`` when the weights require an exposure gain (the exposure preset) and the tie
+        brings nobody new within the horizon of a group below the target: such a tie is never
+        proposed.
+        """
         value = additive
         if self.weights.silo:
             ga, gb = int(self.group[u]), int(self.group[v])
@@ -175,7 +198,10 @@ class Gains:
                 t = self.ties.count_one(ga, gb)
                 value += self.weights.silo * (math.log1p(t + 1) - math.log1p(t)) / LOG2
         if self.weights.exposure:
-            value += self.weights.exposure * self.exposure(u, v)
+            exposure = self.exposure(u, v)
+            if self.weights.exposure_required and exposure <= 0.0:
+                return -math.inf
+            value += self.weights.exposure * exposure
         return float(value)
 
     def evaluate(self, u: int, v: int) -> Evaluation:

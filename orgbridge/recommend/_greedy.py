@@ -9,18 +9,22 @@ Lazy evaluation is exact for the silo and additive parts (their gains only fall 
 added). The exposure gain is not submodular (two ties can form a shortcut neither forms alone),
 so a stale value may understate a gain that rose: for exposure the greedy is a heuristic, whose
 quality the exact solvers in ``_exact`` measure on small cohorts.
+
+A candidate scored ``-inf`` (no exposure gain under the exposure preset) is dropped; the search
+counts them so the run can say the exposure gain ran out rather than capacity.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from orgbridge.recommend._gains import Evaluation, Gains
 
-__all__ = ["Accepted", "greedy"]
+__all__ = ["Accepted", "Search", "greedy"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,14 @@ class Accepted:
     evaluation: Evaluation
 
 
+@dataclass
+class Search:
+    """What the greedy accepted, and how many candidates it dropped for bringing no exposure."""
+
+    accepted: list[Accepted]
+    without_exposure: int = 0
+
+
 def greedy(
     gains: Gains,
     a: np.ndarray,
@@ -40,21 +52,25 @@ def greedy(
     *,
     count: int,
     seed: int,
-) -> list[Accepted]:
+) -> Search:
     """Accept up to ``count`` candidate ties, best marginal score first (CELF).
 
     ``gains`` and ``capacity_left`` are updated in place. Ties in score are broken by a
     seed-shuffled order of the candidates, so a run is deterministic for a given seed.
     """
-    accepted: list[Accepted] = []
+    search = Search([])
+    accepted = search.accepted
     if count <= 0 or a.size == 0:
-        return accepted
+        return search
     additive = gains.additive(a, b)
     rank = np.random.default_rng(seed).permutation(a.size)
     a_list, b_list, add_list = a.tolist(), b.tolist(), additive.tolist()
     heap: list[tuple[float, int, int, int]] = []
     for i in range(a.size):
         score = gains.score(a_list[i], b_list[i], add_list[i])
+        if score == -math.inf:
+            search.without_exposure += 1
+            continue
         heap.append((-score, int(rank[i]), i, 0))
     heapq.heapify(heap)
     version = 0
@@ -64,7 +80,11 @@ def greedy(
         if capacity_left[u] <= 0 or capacity_left[v] <= 0:
             continue
         if seen != version:
-            heapq.heappush(heap, (-gains.score(u, v, add_list[i]), r, i, version))
+            score = gains.score(u, v, add_list[i])
+            if score == -math.inf:
+                search.without_exposure += 1
+            else:
+                heapq.heappush(heap, (-score, r, i, version))
             continue
         evaluation = gains.evaluate(u, v)
         gains.apply(u, v)
@@ -72,4 +92,4 @@ def greedy(
         capacity_left[v] -= 1
         version += 1
         accepted.append(Accepted(u, v, evaluation))
-    return accepted
+    return search

@@ -70,6 +70,9 @@ class Weights:
     complementarity: float = 0.5
     fit: float = 0.5
     measure: str = "coverage"
+    #: Propose only ties with an exposure gain (the ``exposure`` preset): once no eligible tie
+    #: covers anyone new in a group below the target, the run stops and says so.
+    exposure_required: bool = False
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
@@ -88,7 +91,9 @@ class Weights:
 
 PRESETS: dict[str, Weights] = {
     "balanced": Weights(exposure=1.0, silo=1.0, complementarity=0.5, fit=0.5),
-    "exposure": Weights(exposure=1.0, silo=0.2, complementarity=0.2, fit=0.2),
+    "exposure": Weights(
+        exposure=1.0, silo=0.2, complementarity=0.2, fit=0.2, exposure_required=True
+    ),
     "silo": Weights(exposure=0.2, silo=1.0, complementarity=0.2, fit=0.2),
     "closeness": Weights(exposure=1.0, silo=0.2, complementarity=0.2, fit=0.2, measure="closeness"),
 }
@@ -111,11 +116,17 @@ def weights_for(objective: str | Weights | dict[str, Any]) -> Weights:
                 f"got {objective!r}"
             )
         return PRESETS[objective]
-    unknown = set(objective) - {*COMPONENTS, "measure"}
+    options = {"measure", "exposure_required"}
+    unknown = set(objective) - {*COMPONENTS, *options}
     if unknown:
         raise ParameterError(f"unknown objective component(s) {sorted(unknown)}; use {COMPONENTS}")
-    values = {k: float(v) for k, v in objective.items() if k != "measure"}
-    return Weights(**values, measure=str(objective.get("measure", "coverage")))
+    required = objective.get("exposure_required", False)
+    if not isinstance(required, bool):
+        raise ParameterError(f"exposure_required must be true or false, got {required!r}")
+    values = {k: float(v) for k, v in objective.items() if k not in options}
+    return Weights(
+        **values, measure=str(objective.get("measure", "coverage")), exposure_required=required
+    )
 
 
 def silo_gain(ties_today: np.ndarray, same_group: np.ndarray) -> np.ndarray:

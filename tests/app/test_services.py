@@ -155,6 +155,30 @@ def test_recommend_save_decide_export_round_trip(services: Services, workspace: 
     assert "recommend" in actions and actions.count("export") == 2
 
 
+@pytest.mark.parametrize(
+    ("objective", "target"),
+    [("exposure", "best"), ("exposure-full", "full"), ("balanced", "best"), ("silo", "best")],
+)
+def test_each_app_objective_asks_the_recommender_for_its_target(
+    services: Services, objective: str, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orgbridge.recommend as recommend
+
+    seen: dict[str, Any] = {}
+    real = recommend.recommend_pairs
+
+    def spy(graph: Any, **call: Any) -> Any:
+        seen.update(call)
+        return real(graph, **call)
+
+    monkeypatch.setattr(recommend, "recommend_pairs", spy)
+    run = services.recommend(COORD, count=3, objective=objective)
+    assert run["parameters"]["objective"] == objective
+    assert (seen["objective"], seen["coverage_target"]) == (objective.split("-")[0], target)
+    with pytest.raises(ParameterError):
+        services.recommend(COORD, count=3, objective="exposure-fullest")
+
+
 def test_a_decision_on_the_reversed_pair_counts_for_the_pair(
     services: Services, workspace: Any
 ) -> None:

@@ -81,7 +81,7 @@ def test_proposals_that_cover_nobody_new_are_counted_in_the_notes() -> None:
     rec = recommend_pairs(
         far_group(),
         count=3,
-        objective="exposure",
+        objective="balanced",
         constraints=Constraints(cohort=cohort),
         simulate_metrics=False,
     )
@@ -90,11 +90,27 @@ def test_proposals_that_cover_nobody_new_are_counted_in_the_notes() -> None:
     one = recommend_pairs(
         far_group(),
         count=1,
-        objective="exposure",
+        objective="balanced",
         constraints=Constraints(cohort=cohort),
         simulate_metrics=False,
     )
     assert not any("bring nobody new" in n for n in one.notes)
+
+
+def test_the_exposure_objective_stops_when_nobody_more_can_be_covered() -> None:
+    # after L - f0 no pair covers anyone: the exposure objective proposes one pair and says
+    # why, instead of spending the cohort on pairs that bring nobody closer to a leader
+    cohort = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
+    rec = recommend_pairs(
+        far_group(),
+        count=3,
+        objective="exposure",
+        constraints=Constraints(cohort=cohort),
+        simulate_metrics=False,
+    )
+    assert rec.proposals[["a", "b"]].to_numpy().tolist() == [["L", "f0"]]
+    assert rec.shortfall[0].startswith("exposure: no other eligible pair brings anyone new")
+    assert not any(s.startswith("candidates:") for s in rec.shortfall)
 
 
 def test_a_move_from_two_hops_to_one_is_worth_nothing() -> None:
@@ -126,15 +142,35 @@ def test_weights_accept_the_measure() -> None:
         weights_for({"measure": "vibes"})
 
 
-def _objective(graph: OrgGraph, group: np.ndarray, hops: np.ndarray, k: int, alpha: float) -> float:
-    """``sum_g n_g U(C_g)`` recomputed from scratch (non-leaders only)."""
+def _shares(graph: OrgGraph, group: np.ndarray, hops: np.ndarray, k: int) -> dict[int, float]:
+    """Coverage of each group's non-leaders, from scratch."""
     leaders = graph.leader_mask()
-    total = 0.0
+    shares = {}
     for g in np.unique(group[~leaders]):
         members = (group == g) & ~leaders
-        n = members.sum()
-        c = (members & (hops <= k)).sum() / n
-        total += -n * (1.0 - c) ** (1 + alpha) / (1 + alpha)
+        shares[int(g)] = float((members & (hops <= k)).sum() / members.sum())
+    return shares
+
+
+def _objective(
+    graph: OrgGraph,
+    group: np.ndarray,
+    hops: np.ndarray,
+    k: int,
+    alpha: float,
+    level: float | tuple[int, ...],
+) -> float:
+    """``sum_g n_g U(C_g)``, ``U(C) = -max(T - C, 0)^(1+alpha)/(1+alpha)``, from scratch.
+
+    ``level`` is ``T`` itself, or the groups whose best coverage is ``T`` (a levelling run).
+    """
+    leaders = graph.leader_mask()
+    shares = _shares(graph, group, hops, k)
+    target = level if isinstance(level, float) else max(shares[g] for g in level)
+    total = 0.0
+    for g, c in shares.items():
+        n = ((group == g) & ~leaders).sum()
+        total += -n * max(target - c, 0.0) ** (1 + alpha) / (1 + alpha)
     return total
 
 
@@ -147,20 +183,35 @@ def _hops(graph: OrgGraph, extra: list[tuple[int, int]]) -> np.ndarray:
     return np.asarray(d.min(axis=0))
 
 
-@settings(max_examples=40, deadline=None)
-@given(graph=orgs, data=st.data(), k=st.integers(1, 3))
+@settings(max_examples=60, deadline=None)
+@given(
+    graph=orgs,
+    data=st.data(),
+    k=st.integers(1, 3),
+    target=st.sampled_from(["best", "full"]),
+    min_group=st.integers(1, 3),
+)
 def test_coverage_gains_equal_an_independent_recount(
-    graph: OrgGraph, data: st.DataObject, k: int
+    graph: OrgGraph, data: st.DataObject, k: int, target: str, min_group: int
 ) -> None:
     n = graph.n_people
     rules = compile_rules(graph, Constraints())
-    gains = Gains(graph, rules, PRESETS["exposure"], horizon=k)
+    gains = Gains(graph, rules, PRESETS["exposure"], horizon=k, target=target, min_group=min_group)
     group = gains.group
     alpha = gains.coverage.alpha
     hops0 = _hops(graph, [])
     leaders = graph.leader_mask()
+    # the target: the best group's coverage among groups of at least min_group non-leaders,
+    # full coverage when asked, or when fewer than two such groups differ
+    sizes = {g: int(((group == g) & ~leaders).sum()) for g in np.unique(group)}
+    shares0 = _shares(graph, group, hops0, k)
+    big = tuple(g for g in shares0 if sizes[g] >= min_group)
+    levelling = target == "best" and len(big) >= 2 and len({shares0[g] for g in big}) > 1
+    start = max(shares0[g] for g in big) if levelling else 1.0
+    assert gains.coverage.target == pytest.approx(start)
+    level: float | tuple[int, ...] = big if levelling else 1.0
     org = ((hops0 <= k) & ~leaders).sum() / max((~leaders).sum(), 1)
-    unit = (1.0 - org) ** alpha if org < 1 else 1.0
+    unit = max(start - org, 0.01) ** alpha
     pairs = st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=6)
     edges = data.draw(pairs)
     # probes are scored again after every added tie: their cached gains must stay exact
@@ -169,11 +220,11 @@ def test_coverage_gains_equal_an_independent_recount(
     for u, v in edges:
         if u == v:
             continue
-        before = _objective(graph, group, _hops(graph, added), k, alpha)
+        before = _objective(graph, group, _hops(graph, added), k, alpha, level)
         for a, b in [*probes, (u, v)]:
-            after = _objective(graph, group, _hops(graph, [*added, (a, b)]), k, alpha)
+            after = _objective(graph, group, _hops(graph, [*added, (a, b)]), k, alpha, level)
             assert gains.exposure(a, b) == pytest.approx((after - before) / unit, abs=1e-9)
-        after = _objective(graph, group, _hops(graph, [*added, (u, v)]), k, alpha)
+        after = _objective(graph, group, _hops(graph, [*added, (u, v)]), k, alpha, level)
         assert gains.evaluate(u, v).details["exposure_units"] == pytest.approx(
             (after - before) / unit, abs=1e-9
         )
@@ -182,6 +233,67 @@ def test_coverage_gains_equal_an_independent_recount(
         hops = _hops(graph, added)
         recount = np.bincount(group[(hops <= k) & ~leaders], minlength=gains.coverage.size.size)
         np.testing.assert_array_equal(gains.coverage.covered, recount)
+
+
+def two_groups() -> OrgGraph:
+    """Leader L; group A covered 4 of 5 (a5 alone), group B 2 of 5 (b3, b4, b5 alone).
+
+    Any of a1..a4, b1, b2 is one hop from L, so pairing a lone person with one of them covers
+    that person (2 hops). Levelling B up to A's 80% takes two such pairs; a third, for b5 or
+    a5, lifts one group above the other and widens the gap again.
+    """
+    a = [f"a{i}" for i in range(1, 6)]
+    b = [f"b{i}" for i in range(1, 6)]
+    people = pd.DataFrame(
+        {
+            "person_id": ["L", *a, *b],
+            "is_leader": [True] + [False] * 10,
+            "department": ["Board"] + ["A"] * 5 + ["B"] * 5,
+        }
+    )
+    ties = pd.DataFrame(
+        {"source": "L", "target": ["a1", "a2", "a3", "a4", "b1", "b2"], "layer": "collaboration"}
+    )
+    return OrgGraph.from_frames(people, ties)
+
+
+def _coverage_after(graph: OrgGraph, proposals: pd.DataFrame) -> dict[str, float]:
+    ids, leaders, ties = _yardstick_inputs(graph)
+    extra = list(zip(proposals["a"].astype(str), proposals["b"].astype(str), strict=True))
+    department = [str(v) for v in graph.people["department"]]
+    return measure(ids, leaders, department, ties + extra, k=2, min_group=5).coverage
+
+
+def test_the_exposure_objective_levels_up_to_the_best_group_and_stops() -> None:
+    graph = two_groups()
+    rec = recommend_pairs(graph, count=5, objective="exposure", simulate_metrics=False)
+    # judged by the yardstick (plain BFS), not the objective: B is raised to A's level, no more
+    assert _coverage_after(graph, rec.proposals) == {"A": 0.8, "B": 0.8}
+    assert len(rec.proposals) == 2
+    assert rec.parameters["target_coverage"] == 0.8
+    assert rec.shortfall[0].startswith("exposure: no other eligible pair")
+    assert "below 80.0% covered" in rec.shortfall[0]
+
+
+def test_a_full_coverage_target_raises_every_group() -> None:
+    graph = two_groups()
+    rec = recommend_pairs(
+        graph, count=5, objective="exposure", coverage_target="full", simulate_metrics=False
+    )
+    assert _coverage_after(graph, rec.proposals) == {"A": 1.0, "B": 1.0}
+    assert len(rec.proposals) == 4
+    with pytest.raises(ParameterError, match="coverage target"):
+        recommend_pairs(graph, count=1, coverage_target="most", simulate_metrics=False)
+
+
+def test_a_tie_that_lifts_the_best_group_costs_what_it_widens() -> None:
+    graph = two_groups()
+    rules = compile_rules(graph, Constraints())
+    gains = Gains(graph, rules, PRESETS["exposure"])
+    a1, a5, b1, b3 = graph.positions(["a1", "a5", "b1", "b3"]).tolist()
+    assert gains.exposure(a1, b3) > 0  # raises the worst group
+    assert gains.exposure(b1, a5) < 0  # lifts the best group: the gap widens
+    assert gains.score(b1, a5, 0.0) == -np.inf  # the exposure preset never proposes it
 
 
 def _yardstick_inputs(graph: OrgGraph) -> tuple[list[str], list[bool], list[tuple[str, str]]]:
@@ -266,3 +378,8 @@ def test_cli_passes_the_horizon_and_the_closeness_objective(tmp_path: Path) -> N
     args = parser.parse_args([*common, "--objective", "closeness", "--json", str(out)])
     assert args.handler(args) == 0
     assert json.loads(out.read_text())["parameters"]["exposure_measure"] == "closeness"
+    args = parser.parse_args([*common, "--coverage-target", "full", "--json", str(out)])
+    assert args.handler(args) == 0
+    assert json.loads(out.read_text())["parameters"]["coverage_target"] == "full"
+    with pytest.raises(SystemExit):
+        parser.parse_args([*common, "--coverage-target", "most", "--json", str(out)])

@@ -152,7 +152,10 @@ def make_layout(context: Context) -> Any:
                                 dbc.Label("Objective"),
                                 dcc.Dropdown(
                                     id=ids.REC_OBJECTIVE,
-                                    options=list(OBJECTIVES),
+                                    options=[
+                                        {"label": label, "value": value}
+                                        for value, label in OBJECTIVES.items()
+                                    ],
                                     value="balanced",
                                     clearable=False,
                                 ),
