@@ -416,9 +416,17 @@ def _recommend(
     shortfall: tuple[str, ...] = ()
     if len(chosen) < count:
         shortfall = tuple(rules.shortfall(capacity_left))
+        ran_out = []
         if search.without_exposure and weights.exposure_required:
+            ran_out.append(_exposure_ran_out(gains, kind))
+        if search.harmful:
+            ran_out.append(
+                f"objective: {search.harmful:,} eligible candidates were left out because each "
+                "would widen the coverage gap between groups more than it adds"
+            )
+        if ran_out:
             others = tuple(r for r in shortfall if not r.startswith("candidates:"))
-            shortfall = (_exposure_ran_out(gains, kind), *others)
+            shortfall = (*ran_out, *others)
     simulation: dict[str, Any] = {}
     if simulate_metrics:
         simulation = simulate(

@@ -10,8 +10,9 @@ added). The exposure gain is not submodular (two ties can form a shortcut neithe
 so a stale value may understate a gain that rose: for exposure the greedy is a heuristic, whose
 quality the exact solvers in ``_exact`` measure on small cohorts.
 
-A candidate scored ``-inf`` (no exposure gain under the exposure preset) is dropped; the search
-counts them so the run can say the exposure gain ran out rather than capacity.
+A candidate scored ``-inf`` (no exposure gain under the exposure preset) is dropped, and so is
+one whose score is negative (it would widen the gap between groups more than it adds): the
+search counts both so the run can say what ran out rather than blame capacity.
 """
 
 from __future__ import annotations
@@ -38,10 +39,23 @@ class Accepted:
 
 @dataclass
 class Search:
-    """What the greedy accepted, and how many candidates it dropped for bringing no exposure."""
+    """What the greedy accepted, and how many candidates it dropped and why."""
 
     accepted: list[Accepted]
+    #: dropped for bringing no exposure gain (the exposure preset)
     without_exposure: int = 0
+    #: dropped for a negative score (widening the gap more than they add)
+    harmful: int = 0
+
+    def keeps(self, score: float) -> bool:
+        """Whether a candidate with this score stays in the search (counting those dropped)."""
+        if score == -math.inf:
+            self.without_exposure += 1
+        elif score < 0.0:
+            self.harmful += 1
+        else:
+            return True
+        return False
 
 
 def greedy(
@@ -68,10 +82,8 @@ def greedy(
     heap: list[tuple[float, int, int, int]] = []
     for i in range(a.size):
         score = gains.score(a_list[i], b_list[i], add_list[i])
-        if score == -math.inf:
-            search.without_exposure += 1
-            continue
-        heap.append((-score, int(rank[i]), i, 0))
+        if search.keeps(score):
+            heap.append((-score, int(rank[i]), i, 0))
     heapq.heapify(heap)
     version = 0
     while heap and len(accepted) < count:
@@ -81,9 +93,7 @@ def greedy(
             continue
         if seen != version:
             score = gains.score(u, v, add_list[i])
-            if score == -math.inf:
-                search.without_exposure += 1
-            else:
+            if search.keeps(score):
                 heapq.heappush(heap, (-score, r, i, version))
             continue
         evaluation = gains.evaluate(u, v)

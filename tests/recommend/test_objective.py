@@ -286,6 +286,14 @@ def test_a_full_coverage_target_raises_every_group() -> None:
         recommend_pairs(graph, count=1, coverage_target="most", simulate_metrics=False)
 
 
+def test_balanced_fills_the_count_without_widening_the_gap() -> None:
+    graph = two_groups()
+    rec = recommend_pairs(graph, count=5, objective="balanced", simulate_metrics=False)
+    coverage = _coverage_after(graph, rec.proposals)
+    assert coverage["A"] == coverage["B"] >= 0.8
+    assert len(rec.proposals) >= 2
+
+
 def test_a_tie_that_lifts_the_best_group_costs_what_it_widens() -> None:
     graph = two_groups()
     rules = compile_rules(graph, Constraints())
