@@ -3,10 +3,11 @@
 Every component is brought to comparable units before weighting:
 
 - **exposure** (``measure="coverage"``, the default): the gain of the need-weighted coverage
-  objective ``E = sum_g n_g U(C_g)``, ``U(C) = -(1 - C)^(1+alpha) / (1+alpha)``, where ``C_g`` is
-  the share of group g's non-leaders with a leader within ``horizon`` hops (see
-  :mod:`orgbridge.recommend._coverage`). One unit is one newly covered person of a group covered
-  like the organisation; a person of a less-covered group is worth more.
+  objective ``E = sum_g n_g U(C_g)``, ``U(C) = -max(T - C, 0)^(1+alpha) / (1+alpha)``, where
+  ``C_g`` is the share of group g's non-leaders with a leader within ``horizon`` hops and ``T``
+  the best-covered group's share (or 1; see :mod:`orgbridge.recommend._coverage`). One unit is
+  one newly covered person of a group covered like the organisation; a person of a less-covered
+  group is worth more, and a tie that lifts the best group costs what it widens the gap.
 - **exposure** (``measure="closeness"``, the ``"closeness"`` preset, kept as an option): the
   former ``sum_g (1/|g|) sum_{x in g} (f(d'(x)) - f(d(x)))``, ``f(d) = 1/d``, times the mean group
   size ``n/G``. It weighs people by how small their group is, not how little it is exposed, and
