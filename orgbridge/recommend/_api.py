@@ -33,6 +33,12 @@ from orgbridge.recommend._state import UNREACHABLE
 
 __all__ = ["Recommendation", "recommend_pairs", "recommend_sponsorships"]
 
+#: The shortfall of a run on an organisation with no leaders.
+NO_LEADERS = (
+    "leaders: the organisation has no leaders, so no tie brings anyone closer to one and there "
+    "is nobody to sponsor (mark leaders with an is_leader column or a leader rule); the silo "
+    "and balanced objectives still join groups"
+)
 #: Largest cohort for which ``compare_optimum`` solves the integer programme.
 MILP_COHORT_LIMIT = 40
 #: Largest cohort and count for which ``compare_optimum`` enumerates every set (full objective).
@@ -416,8 +422,10 @@ def _recommend(
     shortfall: tuple[str, ...] = ()
     if len(chosen) < count:
         shortfall = tuple(rules.shortfall(capacity_left))
+        if not current.leader_mask().any():
+            shortfall = (NO_LEADERS, *(r for r in shortfall if not r.startswith("candidates:")))
         ran_out = []
-        if search.without_exposure and weights.exposure_required:
+        if search.without_exposure and weights.exposure_required and current.leader_mask().any():
             ran_out.append(_exposure_ran_out(gains, kind))
         if search.harmful:
             ran_out.append(

@@ -294,6 +294,18 @@ def test_balanced_fills_the_count_without_widening_the_gap() -> None:
     assert len(rec.proposals) >= 2
 
 
+def test_without_leaders_the_shortfall_says_exposure_needs_them() -> None:
+    people = pd.DataFrame({"person_id": list("abcdefgh"), "department": list("XXXXYYYY")})
+    graph = OrgGraph(people)
+    for recommend in (recommend_pairs, recommend_sponsorships):
+        rec = recommend(graph, count=3, objective="exposure", simulate_metrics=False)
+        assert len(rec.proposals) == 0
+        assert rec.shortfall[0].startswith("leaders: the organisation has no leaders")
+        assert not any(r.startswith("candidates:") for r in rec.shortfall)
+    silo = recommend_pairs(graph, count=3, objective="silo", simulate_metrics=False)
+    assert len(silo.proposals) == 3 and not silo.shortfall
+
+
 def test_a_tie_that_lifts_the_best_group_costs_what_it_widens() -> None:
     graph = two_groups()
     rules = compile_rules(graph, Constraints())
