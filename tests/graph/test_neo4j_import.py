@@ -294,7 +294,7 @@ def test_the_files_are_owner_only_and_quote_every_text(tmp_path: Path) -> None:
     plan = StorePlan(hostile_graph(), {}, None, "2026-01-01T00:00:00")
     files = _write_files(plan, tmp_path)
     people = (tmp_path / "people.csv").read_text(encoding="utf-8")
-    assert people.startswith('"person_id:ID(Person)","_ord:long","_h:long","name:string"')
+    assert people.startswith('"_ord:ID(Person)","person_id:string","_h:long","name:string"')
     assert '"x,1"' in people and '"q""uote"' in people and '"=SUM(A1)"' in people
     assert '"Infinity"' in people and '"-0"' in people
     for path in tmp_path.iterdir():
