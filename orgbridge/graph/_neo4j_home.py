@@ -25,24 +25,15 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from orgbridge.errors import StoreError
 
-__all__ = ["IMPORT_JVM_OPTIONS", "Neo4jHome"]
+__all__ = ["Neo4jHome"]
 
 #: The entry point of ``neo4j-admin`` inside the jars (what ``bin/neo4j-admin`` ends up in).
 ADMIN_MAIN = "org.neo4j.cli.AdminTool"
-
-#: JVM options for ``neo4j-admin database import``, a batch job of seconds to minutes: the
-#: quick (C1) compiler only, whose code is ready at once, instead of spending processor time
-#: on the optimising compiler for hot loops that end soon after; and the serial collector,
-#: without the barriers and helper threads of G1 (the importer keeps its data off the heap).
-#: On 2 processors at 100,000 people / 1,000,000 ties this takes a fifth off the importer's
-#: time.
-IMPORT_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
 @dataclass(frozen=True)
@@ -90,27 +81,17 @@ class Neo4jHome:
         locks += sorted(self.data.glob("databases/*/database_lock"))
         return any(_locked(p) for p in locks)
 
-    def admin_command(self, jvm_options: Sequence[str] = ()) -> list[str]:
-        """The command line that runs ``neo4j-admin`` for this installation.
-
-        ``jvm_options`` go to the ``java`` that runs the jars; a distribution's
-        ``bin/neo4j-admin`` takes its own from its configuration, so they are not used there.
-        """
-        if not self.runs_jars():
-            return [str(self.home / "bin" / "neo4j-admin")]
+    def admin_command(self) -> list[str]:
+        """The command line that runs ``neo4j-admin`` for this installation."""
+        script = self.home / "bin" / "neo4j-admin"
+        if script.is_file() and os.access(script, os.X_OK):
+            return [str(script)]
         java = os.environ.get("JAVA") or _java_home_binary() or shutil.which("java")
         if not java:
             raise StoreError(
                 "no java found to run neo4j-admin (set JAVA or JAVA_HOME, or put java on PATH)"
             )
-        classpath = f"{self.home / 'lib'}/*"
-        return [java, *jvm_options, "-cp", classpath, f"-Dbasedir={self.home}", ADMIN_MAIN]
-
-    def runs_jars(self) -> bool:
-        """True when ``neo4j-admin`` is run as ``java`` on the jars (no ``bin/neo4j-admin``),
-        so JVM options given to :meth:`admin_command` apply."""
-        script = self.home / "bin" / "neo4j-admin"
-        return not (script.is_file() and os.access(script, os.X_OK))
+        return [java, "-cp", f"{self.home / 'lib'}/*", f"-Dbasedir={self.home}", ADMIN_MAIN]
 
     def environment(self) -> dict[str, str]:
         """The environment ``neo4j-admin`` runs with (this home and configuration)."""

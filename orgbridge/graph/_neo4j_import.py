@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from orgbridge.errors import StoreError
-from orgbridge.graph._neo4j_home import IMPORT_JVM_OPTIONS, Neo4jHome
+from orgbridge.graph._neo4j_home import Neo4jHome
 from orgbridge.graph._neo4j_plan import META_KEY, LayerPlan, StorePlan, stored_time
 from orgbridge.graph._orggraph import OrgGraph
 
@@ -65,9 +65,7 @@ class ImportResult:
 
     ``ties`` counts the explicit ties per layer; ``reports_to`` the manager-line
     relationships; ``phases`` the seconds of ``plan`` (the store plan), ``csv`` (writing the
-    files) and ``neo4j_admin`` (the importer, JVM start included); ``jvm_options`` the options
-    the importer's JVM ran with (none when the JVM refused :data:`IMPORT_JVM_OPTIONS` or a
-    distribution's ``bin/neo4j-admin`` ran it).
+    files) and ``neo4j_admin`` (the importer, JVM start included).
     """
 
     database: str
@@ -78,7 +76,6 @@ class ImportResult:
     relationships: int
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)
-    jvm_options: tuple[str, ...] = ()
 
     @property
     def ties_per_s(self) -> float:
@@ -97,7 +94,6 @@ class ImportResult:
             "seconds": round(self.seconds, 2),
             "ties_per_s": round(self.ties_per_s),
             "phases_s": {k: round(v, 2) for k, v in self.phases.items()},
-            "jvm_options": list(self.jvm_options),
         }
 
 
@@ -164,7 +160,7 @@ def import_graph(
         mark = time.perf_counter()
         report("neo4j-admin", 2, 3)
         check_target(home, conf, database, overwrite=overwrite)  # again: minutes have passed
-        counts, options = _run_importer(installation, database, files, folder, overwrite, threads)
+        counts = _run_importer(installation, database, files, folder, overwrite, threads)
         phases["neo4j_admin"] = time.perf_counter() - mark
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -186,7 +182,6 @@ def import_graph(
         relationships=relationships,
         seconds=time.perf_counter() - started,
         phases=phases,
-        jvm_options=options,
     )
 
 
@@ -457,37 +452,11 @@ def _run_importer(
     folder: Path,
     overwrite: bool,
     threads: int | None,
-) -> tuple[tuple[int, int], tuple[str, ...]]:
-    """Run the importer; the node and relationship counts it reports, and the JVM options
-    it ran with.
-
-    When the JVM refuses :data:`IMPORT_JVM_OPTIONS` (a Java that does not know one), the
-    importer runs again without them, and the result says so (no options)."""
+) -> tuple[int, int]:
+    """Run the importer; the node and relationship counts it reports."""
     arguments = importer_arguments(database, files, folder, overwrite=overwrite, threads=threads)
-    options = IMPORT_JVM_OPTIONS if installation.runs_jars() else ()
-    status, text = _admin(installation, options, arguments, folder / "neo4j-admin.out")
-    if status != 0 and options and _JVM_REFUSED in text:
-        options = ()
-        status, text = _admin(installation, options, arguments, folder / "neo4j-admin-2.out")
-    found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships", text)
-    if status != 0 or found is None:
-        raise StoreError(
-            f"neo4j-admin database import failed (exit {status}); the database {database!r} "
-            f"is not usable until an import succeeds. Its output ends:\n{_tail(text)}"
-        )
-    return (int(found.group(1)), int(found.group(2))), options
-
-
-#: What HotSpot prints when it cannot start with the options it was given.
-_JVM_REFUSED = "Could not create the Java Virtual Machine"
-
-
-def _admin(
-    installation: Neo4jHome, options: Sequence[str], arguments: list[str], output: Path
-) -> tuple[int, str]:
-    """Run ``neo4j-admin`` with ``arguments`` (its JVM with ``options``); its exit status and
-    output."""
-    command = [*installation.admin_command(options), *arguments]
+    command = [*installation.admin_command(), *arguments]
+    output = folder / "neo4j-admin.out"
     with open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         try:
             status = subprocess.run(
@@ -500,7 +469,14 @@ def _admin(
             ).returncode
         except OSError as err:
             raise StoreError(f"cannot run neo4j-admin ({command[0]}): {err}") from err
-    return status, output.read_text(encoding="utf-8", errors="replace")
+    text = output.read_text(encoding="utf-8", errors="replace")
+    found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships", text)
+    if status != 0 or found is None:
+        raise StoreError(
+            f"neo4j-admin database import failed (exit {status}); the database {database!r} "
+            f"is not usable until an import succeeds. Its output ends:\n{_tail(text)}"
+        )
+    return int(found.group(1)), int(found.group(2))
 
 
 def _tail(text: str, lines: int = 15) -> str:

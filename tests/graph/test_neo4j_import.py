@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from orgbridge.errors import StoreError
-from orgbridge.graph import OrgGraph, _neo4j_import
+from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
-from orgbridge.graph._neo4j_home import IMPORT_JVM_OPTIONS, Neo4jHome
+from orgbridge.graph._neo4j_home import Neo4jHome
 from orgbridge.graph._neo4j_import import (
     ImportResult,
     _write_files,
@@ -140,7 +140,6 @@ def test_the_import_reports_what_it_wrote_and_leaves_no_files(second: LocalServe
     assert result.nodes == 13 + 2  # people, the meta node, the import log
     assert result.relationships == 8 + 5 + 11
     assert set(result.phases) == {"plan", "csv", "neo4j_admin"}
-    assert result.jvm_options == IMPORT_JVM_OPTIONS  # the jars, run by orgbridge's own java
     assert second.leftovers == []  # type: ignore[attr-defined]
 
 
@@ -234,30 +233,6 @@ def test_a_database_with_duplicate_ids_and_no_constraint_is_refused(
         store._auto("MATCH (p:Person {person_id: 'a'}) WHERE p._ord IS NULL DELETE p")
     Neo4jStore.connect(second.uri, user="neo4j", password="unused").close()
     test_opening_creates_the_person_id_constraint(store)
-
-
-def test_jvm_options_the_java_refuses_fall_back_to_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An option this Java does not know must neither break the import nor go unnoticed:
-    the importer runs again without the options and the result says it ran without them."""
-    monkeypatch.setattr(_neo4j_import, "IMPORT_JVM_OPTIONS", ("-XX:+NoSuchOrgbridgeOption",))
-    server = LocalServer(tmp_path / "neo4j", port=0)
-    server.lay_out()
-    result = import_graph(hostile_graph(), home=server.home, conf=server.conf, temp_dir=tmp_path)
-    assert result.jvm_options == () and result.people == 8
-    assert result.to_dict()["jvm_options"] == []
-
-
-def test_an_importer_failure_under_the_jvm_options_is_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An option the JVM takes but the importer cannot work with fails loudly (no retry)."""
-    monkeypatch.setattr(_neo4j_import, "IMPORT_JVM_OPTIONS", ("-Xmx8m",))
-    server = LocalServer(tmp_path / "neo4j", port=0)
-    server.lay_out()
-    with pytest.raises(StoreError, match="neo4j-admin database import failed"):
-        import_graph(hostile_graph(), home=server.home, conf=server.conf, temp_dir=tmp_path)
 
 
 def test_the_server_maps_its_classes_from_the_class_data_archive(tmp_path: Path) -> None:
@@ -377,13 +352,6 @@ def test_home_reads_the_data_folder_from_the_configuration(tmp_path: Path) -> No
     home = Neo4jHome.locate(tmp_path)
     assert home.data == tmp_path.resolve() / "store" and not home.is_running()
     assert home.admin_command()[-1] == "org.neo4j.cli.AdminTool"
-    command = home.admin_command(["-XX:+UseSerialGC"])
-    assert command[1] == "-XX:+UseSerialGC" and command[2] == "-cp" and home.runs_jars()
-    script = tmp_path / "bin" / "neo4j-admin"
-    script.parent.mkdir()
-    script.write_text("#!/bin/sh\n")
-    script.chmod(0o755)  # a distribution's script: it takes no JVM options from orgbridge
-    assert home.admin_command(["-XX:+UseSerialGC"]) == [str(script)] and not home.runs_jars()
 
 
 def test_the_importer_arguments_skip_nothing_and_name_multiline_files(tmp_path: Path) -> None:
