@@ -9,8 +9,10 @@ deliberate reload); afterwards the server is started and the database used throu
 What is written is exactly what the online save writes (:class:`StorePlan`): the same person
 nodes (with their row hashes), relationships, meta node and import log, so a later online
 save of the same organisation writes nothing and a changed layer rewrites only that layer.
-The uniqueness constraint on ``person_id`` cannot be made by the importer; the store
-creates it when it is first opened.
+The uniqueness constraint on ``person_id`` cannot be made by the importer (its ``--schema``
+needs the ``block`` store format of Enterprise; Community's record format answers "Record
+format batch import does not support schema changes"); the store creates it when it is
+first opened.
 
 The files are CSV with typed headers (``_ord:ID(Person)``, ``weight:double``, ...),
 written column-wise by pyarrow into an owner-only temporary folder, every text value quoted
