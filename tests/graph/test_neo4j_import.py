@@ -31,6 +31,7 @@ from orgbridge.graph._neo4j_import import (
 )
 from orgbridge.graph._neo4j_plan import StorePlan, frame_hash
 from tests.graph.test_neo4j_store import rich_graph
+from tools import neo4j_server
 from tools.neo4j_server import LocalServer
 
 pytestmark = pytest.mark.neo4j
@@ -234,6 +235,43 @@ def test_a_database_with_duplicate_ids_and_no_constraint_is_refused(
     test_opening_creates_the_person_id_constraint(store)
 
 
+def test_the_server_maps_its_classes_from_the_class_data_archive(tmp_path: Path) -> None:
+    """install makes the archive (here: made if missing); a server then maps it."""
+    archive = neo4j_server.make_class_archive()
+    assert archive is not None and archive == neo4j_server.class_archive() and archive.is_file()
+    server = LocalServer(tmp_path / "neo4j", neo4j_server.free_port())
+    server.lay_out()
+    server.start()
+    try:
+        assert server.pid is not None
+        assert f"-XX:SharedArchiveFile={archive}" in _command_line(server.pid)
+        assert str(archive) in Path(f"/proc/{server.pid}/maps").read_text()  # mapped: used
+    finally:
+        server.stop()
+
+
+def test_a_damaged_class_data_archive_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = tmp_path / "server-damaged.jsa"
+    damaged.write_bytes(b"not an archive" * 1000)
+    monkeypatch.setattr(neo4j_server, "class_archive", lambda: damaged)
+    server = LocalServer(tmp_path / "neo4j", neo4j_server.free_port())
+    server.lay_out()
+    server.start()
+    try:
+        assert server.pid is not None
+        assert f"-XX:SharedArchiveFile={damaged}" in _command_line(server.pid)
+        with Neo4jStore.connect(server.uri, user="neo4j", password="unused") as store:
+            assert _scalar(store, "RETURN 1") == 1
+    finally:
+        server.stop()
+
+
+def _command_line(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
 # ---- refusals before any store file is touched (no server needed) --------------------------
 
 
@@ -269,7 +307,7 @@ def test_the_files_are_owner_only_and_quote_every_text(tmp_path: Path) -> None:
     plan = StorePlan(hostile_graph(), {}, None, "2026-01-01T00:00:00")
     files = _write_files(plan, tmp_path)
     people = (tmp_path / "people.csv").read_text(encoding="utf-8")
-    assert people.startswith('"person_id:ID(Person)","_ord:long","_h:long","name:string"')
+    assert people.startswith('"_ord:ID(Person)","person_id:string","_h:long","name:string"')
     assert '"x,1"' in people and '"q""uote"' in people and '"=SUM(A1)"' in people
     assert '"Infinity"' in people and '"-0"' in people
     for path in tmp_path.iterdir():
