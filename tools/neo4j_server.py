@@ -441,7 +441,8 @@ def start() -> None:
         *JVM_FLAGS,
         *class_archive_flags(),
         "-cp",
-        f"{PLUGINS}/*:{LIB}/*",
+        # the jars first, as the class-data archive was made (it fits a classpath it prefixes)
+        f"{LIB}/*:{PLUGINS}/*",
         MAIN_CLASS,
         f"--home-dir={HOME}",
         f"--config-dir={CONF_DIR}",
