@@ -422,10 +422,10 @@ def _recommend(
     shortfall: tuple[str, ...] = ()
     if len(chosen) < count:
         shortfall = tuple(rules.shortfall(capacity_left))
-        if not current.leader_mask().any():
-            shortfall = (NO_LEADERS, *(r for r in shortfall if not r.startswith("candidates:")))
         ran_out = []
-        if search.without_exposure and weights.exposure_required and current.leader_mask().any():
+        if not current.leader_mask().any():
+            ran_out.append(NO_LEADERS)
+        elif search.without_exposure and weights.exposure_required:
             ran_out.append(_exposure_ran_out(gains, kind))
         if search.harmful:
             ran_out.append(
@@ -481,17 +481,18 @@ def _exposure_ran_out(gains: Gains, kind: str) -> str:
     """
     coverage = gains.coverage
     what = "sponsorship" if kind == SPONSORSHIP_KIND else "pair"
+    fill = "ask for the balanced objective to fill the remaining places (silos, complementarity)"
     if coverage.target < 1.0:
         where = (
             f"a group below {coverage.target:.1%} covered (the best-covered group's level): "
             "the gap is closed as far as eligible people allow"
         )
+        fill += ", or for full coverage as the target to raise every group"
     else:
         where = "a group that is not fully covered"
     return (
         f"exposure: no other eligible {what} brings anyone new within {coverage.horizon} hops "
-        f"of a leader in {where}; ask for the balanced objective to fill the remaining places "
-        "(silos, complementarity), or for full coverage as the target to raise every group"
+        f"of a leader in {where}; {fill}"
     )
 
 
