@@ -124,7 +124,13 @@ def weights_for(objective: str | Weights | dict[str, Any]) -> Weights:
     required = objective.get("exposure_required", False)
     if not isinstance(required, bool):
         raise ParameterError(f"exposure_required must be true or false, got {required!r}")
-    values = {k: float(v) for k, v in objective.items() if k not in options}
+    values: dict[str, float] = {}
+    for name, value in objective.items():
+        if name in options:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"weight {name} must be a number, got {value!r}")
+        values[name] = float(value)
     return Weights(
         **values, measure=str(objective.get("measure", "coverage")), exposure_required=required
     )

@@ -8,6 +8,7 @@ it once, and stops it at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -239,15 +240,9 @@ def test_the_server_maps_its_classes_from_the_class_data_archive(tmp_path: Path)
     """install makes the archive (here: made if missing); a server then maps it."""
     archive = neo4j_server.make_class_archive()
     assert archive is not None and archive == neo4j_server.class_archive() and archive.is_file()
-    server = LocalServer(tmp_path / "neo4j", neo4j_server.free_port())
-    server.lay_out()
-    server.start()
-    try:
-        assert server.pid is not None
+    with _fresh_server(tmp_path) as server:
         assert f"-XX:SharedArchiveFile={archive}" in _command_line(server.pid)
         assert str(archive) in Path(f"/proc/{server.pid}/maps").read_text()  # mapped: used
-    finally:
-        server.stop()
 
 
 def test_a_damaged_class_data_archive_only_costs_time(
@@ -256,14 +251,21 @@ def test_a_damaged_class_data_archive_only_costs_time(
     damaged = tmp_path / "server-damaged.jsa"
     damaged.write_bytes(b"not an archive" * 1000)
     monkeypatch.setattr(neo4j_server, "class_archive", lambda: damaged)
+    with _fresh_server(tmp_path) as server:
+        assert f"-XX:SharedArchiveFile={damaged}" in _command_line(server.pid)
+        with Neo4jStore.connect(server.uri, user="neo4j", password="unused") as store:
+            assert _scalar(store, "RETURN 1") == 1
+
+
+@contextlib.contextmanager
+def _fresh_server(tmp_path: Path) -> Iterator[Any]:
+    """A started second server in a new folder on a free port (its ``pid`` set), stopped after."""
     server = LocalServer(tmp_path / "neo4j", neo4j_server.free_port())
     server.lay_out()
     server.start()
     try:
         assert server.pid is not None
-        assert f"-XX:SharedArchiveFile={damaged}" in _command_line(server.pid)
-        with Neo4jStore.connect(server.uri, user="neo4j", password="unused") as store:
-            assert _scalar(store, "RETURN 1") == 1
+        yield server
     finally:
         server.stop()
 

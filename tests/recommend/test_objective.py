@@ -21,6 +21,7 @@ from orgbridge.graph import OrgGraph
 from orgbridge.graph._workspace import Workspace
 from orgbridge.recommend import (
     Constraints,
+    Recommendation,
     baseline_pairs,
     recommend_pairs,
     recommend_sponsorships,
@@ -56,6 +57,21 @@ def far_group() -> OrgGraph:
     return OrgGraph.from_frames(people, ties)
 
 
+#: Everyone of far_group but o3 (one hop from f0): only L - f0 covers the Field group at once.
+FAR_COHORT = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
+
+
+def far_pairs(count: int, objective: str) -> Recommendation:
+    """``recommend_pairs`` on :func:`far_group` within :data:`FAR_COHORT`."""
+    return recommend_pairs(
+        far_group(),
+        count=count,
+        objective=objective,
+        constraints=Constraints(cohort=FAR_COHORT),
+        simulate_metrics=False,
+    )
+
+
 def test_exposure_sponsors_the_central_person_of_the_far_group() -> None:
     rec = recommend_sponsorships(far_group(), count=1, simulate_metrics=False)
     assert rec.proposals[["a", "b"]].to_numpy().tolist() == [["L", "f0"]]
@@ -64,50 +80,23 @@ def test_exposure_sponsors_the_central_person_of_the_far_group() -> None:
 
 
 def test_exposure_pairs_the_leader_with_the_central_person() -> None:
-    cohort = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
-    rec = recommend_pairs(
-        far_group(),
-        count=1,
-        objective="exposure",
-        constraints=Constraints(cohort=cohort),
-        simulate_metrics=False,
-    )
+    rec = far_pairs(1, "exposure")
     assert sorted(rec.proposals[["a", "b"]].to_numpy().ravel().tolist()) == ["L", "f0"]
 
 
 def test_proposals_that_cover_nobody_new_are_counted_in_the_notes() -> None:
     # L - f0 covers everyone left; any further pair covers nobody new and must be said so.
-    cohort = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
-    rec = recommend_pairs(
-        far_group(),
-        count=3,
-        objective="balanced",
-        constraints=Constraints(cohort=cohort),
-        simulate_metrics=False,
-    )
+    rec = far_pairs(3, "balanced")
     assert len(rec.proposals) == 3
     assert any("2 of the 3 proposals bring nobody new within 2 hops" in n for n in rec.notes)
-    one = recommend_pairs(
-        far_group(),
-        count=1,
-        objective="balanced",
-        constraints=Constraints(cohort=cohort),
-        simulate_metrics=False,
-    )
+    one = far_pairs(1, "balanced")
     assert not any("bring nobody new" in n for n in one.notes)
 
 
 def test_the_exposure_objective_stops_when_nobody_more_can_be_covered() -> None:
     # after L - f0 no pair covers anyone: the exposure objective proposes one pair and says
     # why, instead of spending the cohort on pairs that bring nobody closer to a leader
-    cohort = ("L", "o1", "o2", "f0", "f1", "f2", "f3", "f4", "f5")
-    rec = recommend_pairs(
-        far_group(),
-        count=3,
-        objective="exposure",
-        constraints=Constraints(cohort=cohort),
-        simulate_metrics=False,
-    )
+    rec = far_pairs(3, "exposure")
     assert rec.proposals[["a", "b"]].to_numpy().tolist() == [["L", "f0"]]
     assert rec.shortfall[0].startswith("exposure: no other eligible pair brings anyone new")
     assert not any(s.startswith("candidates:") for s in rec.shortfall)
@@ -140,6 +129,11 @@ def test_weights_accept_the_measure() -> None:
     assert weights_for({"exposure": 1.0, "measure": "closeness"}).measure == "closeness"
     with pytest.raises(ParameterError, match="measure"):
         weights_for({"measure": "vibes"})
+    for bad in ("lots", None, [1], True):
+        with pytest.raises(ParameterError, match="weight silo must be a number"):
+            weights_for({"silo": bad})
+    with pytest.raises(ParameterError, match="exposure_required"):
+        weights_for({"exposure_required": "yes"})
 
 
 def _shares(graph: OrgGraph, group: np.ndarray, hops: np.ndarray, k: int) -> dict[int, float]:
