@@ -23,11 +23,11 @@ rows are Python lists, because their hash must match what the online save sends.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import re
 import zlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -216,26 +216,51 @@ class LayerPlan:
         """True for the ``REPORTS_TO`` relationships (no properties)."""
         return self.name == MANAGER_LINE
 
-    @functools.cached_property
-    def rows(self) -> list[list[Any]]:
-        """The relationships as parameter rows for Cypher (built on first use)."""
-        c = self.columns
-        ends = [self.ids[c["source"]].tolist(), self.ids[c["target"]].tolist()]
-        if self.is_manager_line:
-            return [list(r) for r in zip(*ends, strict=True)]
-        props = [c["key"].tolist(), c["weight"].tolist(), c["start"], c["end"]]
-        order = range(len(self))
-        return [list(r) for r in zip(*ends, *props, order, strict=True)]
-
     def create_query(self) -> str:
-        match = "UNWIND $rows AS r MATCH (a:Person {person_id: r[0]}) "
-        match += "MATCH (b:Person {person_id: r[1]}) "
-        if self.is_manager_line:
-            return match + "CREATE (a)-[:REPORTS_TO]->(b)"
-        return (
-            match + f"CREATE (a)-[:{quote(self.rel_type)} {{layer: $layer, key: r[2], "
-            "weight: r[3], start: r[4], end: r[5], _ord: r[6]}]->(b)"
+        """``CREATE`` of one batch of this layer's relationships, from the parameters that
+        :meth:`batches` gives. Both ends are found by their node id (a record read, much
+        cheaper than a seek in the ``person_id`` index); the query returns how many it
+        created, so a batch whose people went away meanwhile is noticed, not lost."""
+        query = (
+            "UNWIND range(0, size($s) - 1) AS i "
+            "MATCH (a:Person) WHERE id(a) = $s[i] MATCH (b:Person) WHERE id(b) = $t[i] "
         )
+        if self.is_manager_line:
+            return query + "CREATE (a)-[:REPORTS_TO]->(b) RETURN count(*) AS n"
+        props = "layer: $layer, key: $k[i], weight: $w[i], _ord: $low + i"
+        if not self.timeless:
+            props += ", start: $st[i], end: $en[i]"
+        return query + f"CREATE (a)-[:{quote(self.rel_type)} {{{props}}}]->(b) RETURN count(*) AS n"
+
+    def batches(self, node_ids: np.ndarray, size: int) -> Iterable[dict[str, Any]]:
+        """The parameters of :meth:`create_query` for consecutive batches of at most
+        ``size`` relationships, given the node id of every person of the plan (in plan
+        order). Columns, not rows: a few long lists cost far less to send and unpack.
+
+        Example
+        -------
+        >>> ids = np.array(["a", "b"], dtype=object)
+        >>> columns = {"source": np.array([0, 1]), "target": np.array([1, 0])}
+        >>> line = LayerPlan(MANAGER_LINE, "REPORTS_TO", ids, columns, "")
+        >>> list(line.batches(np.array([40, 41]), 1))
+        [{'s': [40], 't': [41]}, {'s': [41], 't': [40]}]
+        """
+        c = self.columns
+        source, target = node_ids[c["source"]], node_ids[c["target"]]
+        for low in range(0, len(self), size):
+            high = min(low + size, len(self))
+            batch: dict[str, Any] = {
+                "s": source[low:high].tolist(),
+                "t": target[low:high].tolist(),
+            }
+            if not self.is_manager_line:
+                batch["low"] = low
+                batch["k"] = c["key"][low:high].tolist()
+                batch["w"] = c["weight"][low:high].tolist()
+                if not self.timeless:
+                    batch["st"] = list(c["start"][low:high])
+                    batch["en"] = list(c["end"][low:high])
+            yield batch
 
     def match(self) -> str:
         if self.is_manager_line:

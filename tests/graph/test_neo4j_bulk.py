@@ -275,3 +275,30 @@ def test_an_interrupted_resave_leaves_a_store_that_refuses_then_converges(
     store.save_graph(other)
     assert_same(store.load_graph(), other)
     assert count(store, "(p:Person)") == 900
+
+
+def test_a_person_removed_by_someone_else_mid_save_is_an_error_not_a_lost_tie(
+    store: Neo4jStore,
+) -> None:
+    """Ties find their ends by node id: when another client deletes a person after the
+    save has written people, the tie batch that needs them says so, and saving again
+    gives exactly the intended graph."""
+    store.atomic_limit = 0
+    graph = make_graph(400, 3_000, seed=6)
+    other = connect()
+    removed = {"done": False}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "ties" and not removed["done"]:
+            removed["done"] = True
+            other._auto("MATCH (p:Person {person_id: 'E00007'}) DETACH DELETE p")
+
+    try:
+        with pytest.raises(StoreError, match="lost an end.*Run the save again"):
+            store.save_graph(graph, progress=progress)
+    finally:
+        other.close()
+    with pytest.raises(StoreError, match="did not finish"):
+        store.load_graph()
+    store.save_graph(graph)
+    assert_same(store.load_graph(), graph)
