@@ -294,7 +294,7 @@ def test_a_person_removed_by_someone_else_mid_save_is_an_error_not_a_lost_tie(
             other._auto("MATCH (p:Person {person_id: 'E00007'}) DETACH DELETE p")
 
     try:
-        with pytest.raises(StoreError, match="lost an end.*Run the save again"):
+        with pytest.raises(StoreError, match=r"lost an end.*Run the save again"):
             store.save_graph(graph, progress=progress)
     finally:
         other.close()
