@@ -18,6 +18,12 @@ constraint), then reading back (checked exact), an unchanged re-save and a chang
 mentoring layer through the online save (``ORGBRIDGE_BENCH_IMPORT_CHECKS=0`` stops after the
 load: at 20 million ties the read back takes minutes).
 
+Beside them, the platform's own limits on this machine (:mod:`bench._neo4j_ceiling`): the
+server creating and deleting as many relationships as the graph has ties with no client in
+the way (``neo4j_server_ceiling``; off by default in the full run,
+``ORGBRIDGE_BENCH_CEILING=1``), and the importer's fixed cost, an import of two people
+(``importer_fixed_s``).
+
 Switch parts off with ``ORGBRIDGE_BENCH_DUCKDB=0``, ``ORGBRIDGE_BENCH_NEO4J_ONLINE=0``,
 ``ORGBRIDGE_BENCH_NEO4J_IMPORT=0``. Writes ``bench/results/stores.json``
 (``stores_full.json``); a run with parts switched off writes ``stores[_full]_<parts>.json``,
@@ -38,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from bench._common import peak_rss_gib, write_results
+from bench._neo4j_ceiling import importer_fixed_s, server_write_ceiling
 from bench._neo4j_merge_baseline import merge_save
 from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
@@ -225,6 +232,7 @@ def _measure_import(graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[str, 
         server.lay_out()
         load = [round(x, 1) for x in os.getloadavg()]
         log = {"rows_in": graph.n_people + n_rels}
+        fixed_s = importer_fixed_s(Path(folder), port)
         imported = import_graph(graph, home=server.home, conf=server.conf, temp_dir=folder, log=log)
         try:
             start_s = server.start()
@@ -237,6 +245,10 @@ def _measure_import(graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[str, 
                     "load_average_before": load,
                     "import_s": round(imported.seconds, 2),
                     "import_ties_per_s": _rate(n_rels, imported.seconds),
+                    "importer_fixed_s": round(fixed_s, 2),
+                    "import_ties_per_s_beyond_fixed_cost": _rate(
+                        n_rels, imported.seconds - fixed_s
+                    ),
                     "first_load_s": round(first_s, 2),
                     "first_load_ties_per_s": _rate(n_rels, first_s),
                     "first_load_people_per_s": _rate(graph.n_people, first_s),
@@ -336,6 +348,9 @@ def main() -> int:
             _empty_neo4j(store)
             results["neo4j_bulk"] = _measure(store, graph, changes)
             print("neo4j bulk", results["neo4j_bulk"], flush=True)
+            if _switch("ORGBRIDGE_BENCH_CEILING", "0" if full else "1"):
+                results["neo4j_server_ceiling"] = server_write_ceiling(store, n_ties)
+                print("neo4j server ceiling", results["neo4j_server_ceiling"], flush=True)
             _empty_neo4j(store)
     if parts["import"]:
         results["neo4j_import"] = _measure_import(graph, changes)

@@ -28,12 +28,13 @@ _ord}]->(:Person)``
     for people browsing the graph; the exact tables are kept on the run and metric nodes.
 
 Saving writes only what changed (:mod:`orgbridge.graph._neo4j_save`): new people and the
-ties of new or changed layers by batched ``CREATE``, changed people by id, removed ones
-deleted; an unchanged layer is not touched. A large save (more than ``atomic_limit`` people
-plus ties) cannot be one transaction on Neo4j Community without a huge heap, so it runs in
-batches and is *convergent* instead of atomic: the meta node says the save is under way
-until the import log entry is written, last, together with the "complete" mark, and a
-layer's hash is recorded only once the layer is complete. A save that was interrupted
+ties of new layers by batched ``CREATE``, changed people by id, removed ones deleted; a
+changed layer is updated tie by tie in place; an unchanged layer is not touched. A large
+save (more than ``atomic_limit`` people plus ties) cannot be one transaction on Neo4j
+Community without a huge heap, so it runs in batches and is *convergent* instead of
+atomic: the meta node says the save is under way until the import log entry is written,
+last, together with the "complete" mark, and a layer's hash is recorded only once the layer
+is complete. A save that was interrupted
 (server killed, network lost) leaves the store marked incomplete: :meth:`Neo4jStore.load_graph`
 refuses it and running the same save (or any other) again gives exactly the intended graph.
 Smaller saves and every other write are single transactions.

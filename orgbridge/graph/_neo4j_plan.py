@@ -227,15 +227,18 @@ class LayerPlan:
         )
         if self.is_manager_line:
             return query + "CREATE (a)-[:REPORTS_TO]->(b) RETURN count(*) AS n"
-        props = "layer: $layer, key: $k[i], weight: $w[i], _ord: $low + i"
+        props = "layer: $layer, key: $k[i], weight: $w[i], _ord: $o[i]"
         if not self.timeless:
             props += ", start: $st[i], end: $en[i]"
         return query + f"CREATE (a)-[:{quote(self.rel_type)} {{{props}}}]->(b) RETURN count(*) AS n"
 
-    def batches(self, node_ids: np.ndarray, size: int) -> Iterable[dict[str, Any]]:
+    def batches(
+        self, node_ids: np.ndarray, size: int, rows: np.ndarray | None = None
+    ) -> Iterable[dict[str, Any]]:
         """The parameters of :meth:`create_query` for consecutive batches of at most
-        ``size`` relationships, given the node id of every person of the plan (in plan
-        order). Columns, not rows: a few long lists cost far less to send and unpack.
+        ``size`` relationships (all of the layer, or its ``rows``), given the node id of
+        every person of the plan (in plan order). Columns, not rows: a few long lists cost
+        far less to send and unpack.
 
         Example
         -------
@@ -246,20 +249,20 @@ class LayerPlan:
         [{'s': [40], 't': [41]}, {'s': [41], 't': [40]}]
         """
         c = self.columns
-        source, target = node_ids[c["source"]], node_ids[c["target"]]
-        for low in range(0, len(self), size):
-            high = min(low + size, len(self))
+        every = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        for low in range(0, len(every), size):
+            part = every[low : low + size]
             batch: dict[str, Any] = {
-                "s": source[low:high].tolist(),
-                "t": target[low:high].tolist(),
+                "s": node_ids[c["source"][part]].tolist(),
+                "t": node_ids[c["target"][part]].tolist(),
             }
             if not self.is_manager_line:
-                batch["low"] = low
-                batch["k"] = c["key"][low:high].tolist()
-                batch["w"] = c["weight"][low:high].tolist()
+                batch["o"] = part.tolist()
+                batch["k"] = c["key"][part].tolist()
+                batch["w"] = c["weight"][part].tolist()
                 if not self.timeless:
-                    batch["st"] = list(c["start"][low:high])
-                    batch["en"] = list(c["end"][low:high])
+                    batch["st"] = [c["start"][i] for i in part]
+                    batch["en"] = [c["end"][i] for i in part]
             yield batch
 
     def match(self) -> str:

@@ -218,7 +218,7 @@ def test_a_changed_layer_resave_rewrites_only_that_layer(store: Neo4jStore) -> N
     changed = OrgGraph(graph.people, ties, special=graph.special, metadata=graph.metadata)
     store.save_graph(changed)
     wrote = {k: v for k, v in store.last_save.items() if v and k != "people_stored"}
-    assert wrote == {"ties_created": 5, "ties_deleted": 5}  # the collaboration ties
+    assert wrote == {"ties_updated": 5}  # the collaboration ties, in place
     _assert_same_graph(store.load_graph(), changed)
 
 
