@@ -233,12 +233,17 @@ class LayerPlan:
         return query + f"CREATE (a)-[:{quote(self.rel_type)} {{{props}}}]->(b) RETURN count(*) AS n"
 
     def batches(
-        self, node_ids: np.ndarray, size: int, rows: np.ndarray | None = None
+        self,
+        node_ids: np.ndarray,
+        size: int,
+        rows: np.ndarray | None = None,
+        order: np.ndarray | None = None,
     ) -> Iterable[dict[str, Any]]:
         """The parameters of :meth:`create_query` for consecutive batches of at most
         ``size`` relationships (all of the layer, or its ``rows``), given the node id of
-        every person of the plan (in plan order). Columns, not rows: a few long lists cost
-        far less to send and unpack.
+        every person of the plan (in plan order) and the ``_ord`` of every row (its row
+        number by default). Columns, not rows: a few long lists cost far less to send and
+        unpack.
 
         Example
         -------
@@ -257,7 +262,7 @@ class LayerPlan:
                 "t": node_ids[c["target"][part]].tolist(),
             }
             if not self.is_manager_line:
-                batch["o"] = part.tolist()
+                batch["o"] = (part if order is None else order[part]).tolist()
                 batch["k"] = c["key"][part].tolist()
                 batch["w"] = c["weight"][part].tolist()
                 if not self.timeless:

@@ -47,12 +47,17 @@ _IDENTITY = ["source", "target", "key"]
 
 @dataclass(frozen=True)
 class LayerDiff:
-    """What brings a stored layer to the new one: stored relationship ids to update (with
-    the new rows, positions in the layer, that they take), to delete, and new rows to
-    create."""
+    """What brings a stored layer to the new one.
 
+    ``positions`` is the ``_ord`` every new row gets; ``update_rel`` / ``update_rows`` the
+    stored relationships whose values change and the rows they take, ``moved`` whether
+    each also changes position; ``delete`` the stored relationships to delete; ``create``
+    the rows to create."""
+
+    positions: np.ndarray
     update_rel: np.ndarray
     update_rows: np.ndarray
+    moved: np.ndarray
     delete: np.ndarray
     create: np.ndarray
     unchanged: int
@@ -62,7 +67,10 @@ def diff_layer(stored: pd.DataFrame, new: pd.DataFrame, *, values: bool = True) 
     """Match ``stored`` (``rel, source, target, key, weight, _ord, start, end``; ends as
     positions, -1 for a node that is not a person of the plan) with ``new`` (its rows in
     layer order) on ``(source, target, key)``; without ``values`` (the manager line, whose
-    relationships hold nothing) a matched tie is never updated."""
+    relationships hold nothing) a matched tie is never updated.
+
+    Kept ties keep their stored ``_ord`` when the new order allows it (see
+    :func:`positions`): a dropped or appended tie then moves nobody else."""
     inside = stored["source"].ge(0) & stored["target"].ge(0)
     unknown = stored.loc[~inside, "rel"].to_numpy(np.int64)
     stored = stored[inside]
@@ -71,22 +79,62 @@ def diff_layer(stored: pd.DataFrame, new: pd.DataFrame, *, values: bool = True) 
     stored = stored[~twice]
     fresh = new[[*_IDENTITY, "weight", "start", "end"]].assign(_row=np.arange(len(new)))
     both = fresh.merge(stored, on=_IDENTITY, how="outer", suffixes=("", "_old"), indicator=True)
-    matched = both[both["_merge"] == "both"]
+    matched = both[both["_merge"] == "both"].sort_values("_row")
+    rows = matched["_row"].to_numpy(np.int64)
+    old = matched["_ord"].to_numpy(np.int64)
+    place = positions(len(new), rows, old) if values else np.arange(len(new), dtype=np.int64)
+    moved = place[rows] != old
     differs = (
-        ~_same(matched["weight"], matched["weight_old"])
-        | (matched["_row"].to_numpy() != matched["_ord"].to_numpy())
+        moved
+        | ~_same(matched["weight"], matched["weight_old"])
         | ~_same(matched["start"], matched["start_old"])
         | ~_same(matched["end"], matched["end_old"])
     )
-    changed = matched[differs] if values else matched.iloc[:0]
+    if not values:
+        differs[:] = False
     gone = both.loc[both["_merge"] == "right_only", "rel"].to_numpy(np.int64)
     return LayerDiff(
-        update_rel=changed["rel"].to_numpy(np.int64),
-        update_rows=changed["_row"].to_numpy(np.int64),
+        positions=place,
+        update_rel=matched["rel"].to_numpy(np.int64)[differs],
+        update_rows=rows[differs],
+        moved=moved[differs],
         delete=np.concatenate([gone, spare, unknown]).astype(np.int64),
         create=np.sort(both.loc[both["_merge"] == "left_only", "_row"].to_numpy(np.int64)),
-        unchanged=int(len(matched) - len(changed)),
+        unchanged=int(len(matched) - differs.sum()),
     )
+
+
+def positions(n: int, rows: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """The ``_ord`` of each of ``n`` new rows: the stored ``old`` one for the kept ``rows``
+    (ascending) when those are in the same order and every run of other rows fits between
+    its neighbours (counting up from the kept tie before it, down from the first), else
+    ``0..n-1``. Positions only need to sort the layer, not to be dense.
+
+    Example
+    -------
+    >>> positions(4, np.array([1, 2]), np.array([5, 9])).tolist()  # a tie before, one after
+    [4, 5, 9, 10]
+    >>> positions(3, np.array([0, 1]), np.array([5, 6])).tolist()  # one appended
+    [5, 6, 7]
+    >>> positions(3, np.array([0, 2]), np.array([5, 6])).tolist()  # no room: renumbered
+    [0, 1, 2]
+    """
+    dense = np.arange(n, dtype=np.int64)
+    if not len(rows) or (np.diff(old) <= 0).any():
+        return dense
+    kept_before = np.searchsorted(rows, dense, side="right")  # kept rows at or before each
+    before = kept_before - 1
+    after_first = before >= 0
+    place = np.where(
+        after_first,
+        old[np.maximum(before, 0)] + dense - rows[np.maximum(before, 0)],
+        old[0] - (rows[0] - dense),
+    )
+    has_next = kept_before < len(rows)
+    limit = old[np.minimum(kept_before, len(rows) - 1)]
+    if (has_next & after_first & (place >= limit)).any():
+        return dense
+    return np.asarray(place, dtype=np.int64)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -172,25 +220,31 @@ def update_layer(
     kind = quote(layer.rel_type)
     dated = not layer.timeless or stored["start"].notna().any() or stored["end"].notna().any()
     period = ", t.start = $st[i], t.end = $en[i]" if dated else ""
+    # Setting a second property costs the server about as much again: a tie that keeps
+    # its position gets its values only.
     update = (
         f"UNWIND range(0, size($r) - 1) AS i MATCH (:Person)-[t:{kind}]->(:Person) "
-        f"WHERE id(t) = $r[i] SET t.weight = $w[i], t._ord = $o[i]{period} RETURN count(*) AS n"
+        f"WHERE id(t) = $r[i] SET t.weight = $w[i]{period}"
     )
     total = len(diff.update_rel) + len(diff.delete) + len(diff.create)
     done = 0
-    for low in range(0, len(diff.update_rel), batch):
-        rows = diff.update_rows[low : low + batch]
-        params: dict[str, Any] = {
-            "r": diff.update_rel[low : low + batch].tolist(),
-            "w": c["weight"][rows].tolist(),
-            "o": rows.tolist(),
-        }
-        if dated:
-            params["st"] = [c["start"][i] for i in rows]
-            params["en"] = [c["end"][i] for i in rows]
-        progress("ties", done, total)
-        expect_written(run(update, **params), len(rows), layer.name)
-        done += len(rows)
+    for moved, query in ((False, update), (True, update + ", t._ord = $o[i]")):
+        which = diff.moved == moved
+        relationships, targets = diff.update_rel[which], diff.update_rows[which]
+        for low in range(0, len(relationships), batch):
+            rows = targets[low : low + batch]
+            params: dict[str, Any] = {
+                "r": relationships[low : low + batch].tolist(),
+                "w": c["weight"][rows].tolist(),
+            }
+            if moved:
+                params["o"] = diff.positions[rows].tolist()
+            if dated:
+                params["st"] = [c["start"][i] for i in rows]
+                params["en"] = [c["end"][i] for i in rows]
+            progress("ties", done, total)
+            expect_written(run(query + " RETURN count(*) AS n", **params), len(rows), layer.name)
+            done += len(rows)
     delete = (
         f"UNWIND $r AS x MATCH (:Person)-[t:{kind}]->(:Person) WHERE id(t) = x DELETE t "
         "RETURN count(*) AS n"
@@ -201,7 +255,7 @@ def update_layer(
         expect_written(run(delete, r=part), len(part), layer.name)
         done += len(part)
     query = layer.create_query()
-    for params in layer.batches(node_ids, batch, rows=diff.create):
+    for params in layer.batches(node_ids, batch, rows=diff.create, order=diff.positions):
         progress("ties", done, total)
         expect_written(run(query, **params, layer=layer.name), len(params["s"]), layer.name)
         done += len(params["s"])

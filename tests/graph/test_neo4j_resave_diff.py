@@ -69,13 +69,22 @@ def test_applying_the_diff_to_the_stored_layer_gives_the_new_layer(
     for rel in diff.delete.tolist():
         del state[rel]
     for rel, row in zip(diff.update_rel.tolist(), diff.update_rows.tolist(), strict=True):
-        state[rel].update(weight=new[row][2], start=new[row][3], _ord=row, end=None)
+        state[rel].update(weight=new[row][2], start=new[row][3], end=None)
+        state[rel]["_ord"] = int(diff.positions[row])
     for n, row in enumerate(diff.create.tolist()):
         s, t, w, start = new[row]
-        state[-1 - n] = {"source": s, "target": t, "weight": w, "start": start, "_ord": row}
+        state[-1 - n] = {
+            "source": s,
+            "target": t,
+            "weight": w,
+            "start": start,
+            "_ord": int(diff.positions[row]),
+        }
     result = sorted(state.values(), key=lambda x: x["_ord"])
     assert [(x["source"], x["target"], x["weight"], x["start"]) for x in result] == new
-    assert [x["_ord"] for x in result] == list(range(len(new)))
+    orders = [x["_ord"] for x in result]
+    assert orders == sorted(set(orders))  # positions sort the layer, no two alike
+    assert orders == diff.positions.tolist()
     # and it writes nothing it need not: a tie kept as it was is neither updated nor moved
     assert diff.unchanged + len(diff.update_rel) + len(diff.create) == len(new)
     assert len(set(diff.delete.tolist())) == len(diff.delete)
@@ -96,3 +105,14 @@ def test_ties_ending_outside_the_people_and_duplicates_are_deleted() -> None:
     diff = diff_layer(pd.concat([stored, outside], ignore_index=True), _new(rows[:1]))
     assert sorted(diff.delete.tolist()) == [101, 999]
     assert diff.unchanged == 1
+
+
+def test_dropping_and_appending_ties_moves_no_other_tie() -> None:
+    old: list[Tie] = [(i // 4, i % 4, 1.0, None) for i in range(12)]  # distinct pairs
+    new = [t for i, t in enumerate(old) if i % 3]  # every third dropped
+    new[0] = (new[0][0], new[0][1], 2.0, None)  # one re-weighted
+    new.append((3, 3, 0.5, "2024-01-01"))  # one appended
+    diff = diff_layer(_stored(old, list(range(12))), _new(new))
+    assert len(diff.delete) == 4 and diff.create.tolist() == [len(new) - 1]
+    assert diff.update_rows.tolist() == [0] and not diff.moved.any()
+    assert diff.positions[-1] == 12  # after the last stored position
