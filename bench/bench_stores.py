@@ -199,7 +199,7 @@ def _measure(store: Any, graph: OrgGraph, changes: dict[str, OrgGraph]) -> dict[
         if neo4j:
             wrote = dict(store.last_save)
             entry["wrote"] = wrote
-            rewritten = wrote.get("ties_created", 0) + wrote.get("ties_deleted", 0)
+            rewritten = sum(wrote.get(f"ties_{k}", 0) for k in ("created", "deleted", "updated"))
             entry["rewritten_relationships_per_s"] = _rate(rewritten, resave_s)
         entry["round_trip_exact"] = _same(changed, store.load_graph())
         result[f"changed_{layer}_resave"] = entry
