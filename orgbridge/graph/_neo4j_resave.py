@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,12 +85,12 @@ def diff_layer(stored: pd.DataFrame, new: pd.DataFrame, *, values: bool = True) 
     old = matched["_ord"].to_numpy(np.int64)
     place = positions(len(new), rows, old) if values else np.arange(len(new), dtype=np.int64)
     moved = place[rows] != old
-    differs = (
-        moved
-        | ~_same(matched["weight"], matched["weight_old"])
-        | ~_same(matched["start"], matched["start_old"])
-        | ~_same(matched["end"], matched["end_old"])
-    )
+    weight, weight_old = (matched[c].to_numpy(np.float64) for c in ("weight", "weight_old"))
+    differs = moved | ~((weight == weight_old) | (np.isnan(weight) & np.isnan(weight_old)))
+    for column in ("start", "end"):  # texts: compared only where either side has one
+        either = matched[column].notna().to_numpy() | matched[f"{column}_old"].notna().to_numpy()
+        if either.any():
+            differs |= ~_same(matched[column], matched[f"{column}_old"])
     if not values:
         differs[:] = False
     gone = both.loc[both["_merge"] == "right_only", "rel"].to_numpy(np.int64)
@@ -144,9 +145,10 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return np.asarray(missing | (left == right), dtype=bool)
 
 
-def read_layer(run: Run, layer: LayerPlan, node_ids: np.ndarray) -> pd.DataFrame:
+def read_layer(run: Run, layer: LayerPlan, node_ids: np.ndarray, threads: int = 1) -> pd.DataFrame:
     """The stored relationships of ``layer`` with their ends as plan positions (people
-    must already carry their new ``_ord``)."""
+    must already carry their new ``_ord``); ``threads`` pages at once when ``run`` may be
+    called from several threads."""
     query = (
         "MATCH (a:Person) WHERE a._ord >= $low AND a._ord < $high "
         f"MATCH (a)-[t:{quote(layer.rel_type)}]->(b) "
@@ -163,14 +165,19 @@ def read_layer(run: Run, layer: LayerPlan, node_ids: np.ndarray) -> pd.DataFrame
     parts: dict[str, list[Any]] = {k: [] for k in ("rel", "source", "target", "key", "weight")}
     order: list[Any] = []
     periods: list[Any] = []
-    for low in range(0, len(node_ids), READ_PAGE):
-        rows = run(query, low=low, high=low + READ_PAGE, layer=layer.name)
-        if not rows:
-            continue
-        for name, values in parts.items():
-            values += rows[0][name]
-        order += rows[0]["o"]
-        periods += rows[0]["periods"]
+
+    def page(low: int) -> list[Any]:
+        return run(query, low=low, high=low + READ_PAGE, layer=layer.name)
+
+    # two pages at once when the runner allows: the server reads one while this decodes
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for rows in pool.map(page, range(0, len(node_ids), READ_PAGE)):
+            if not rows:
+                continue
+            for name, values in parts.items():
+                values += rows[0][name]
+            order += rows[0]["o"]
+            periods += rows[0]["periods"]
     by_node = pd.Index(node_ids)
     rel = np.asarray(parts["rel"], dtype=np.int64)
     if layer.is_manager_line:
@@ -199,10 +206,16 @@ def read_layer(run: Run, layer: LayerPlan, node_ids: np.ndarray) -> pd.DataFrame
 
 
 def update_layer(
-    run: Run, layer: LayerPlan, node_ids: np.ndarray, batch: int, progress: Progress
+    run: Run,
+    layer: LayerPlan,
+    node_ids: np.ndarray,
+    batch: int,
+    progress: Progress,
+    threads: int = 1,
 ) -> dict[str, int]:
-    """Bring the stored ``layer`` to the plan's in place; counts of what was written."""
-    stored = read_layer(run, layer, node_ids)
+    """Bring the stored ``layer`` to the plan's in place; counts of what was written
+    (``threads``: see :func:`read_layer`)."""
+    stored = read_layer(run, layer, node_ids, threads)
     c = layer.columns
     line = layer.is_manager_line
     nothing = pd.Series([None] * len(layer), dtype=object)

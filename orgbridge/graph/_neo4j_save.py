@@ -122,8 +122,12 @@ class SavePlan(StorePlan):
             if layer.name in kept:
                 continue
             if counts["people_stored"]:
+                report = _counting(progress, written, total)
+                # each call of the batched runner is its own transaction: it may read in
+                # two threads; one transaction's runner may not
+                threads = 1 if implicit is None else 2
                 for name, n in update_layer(
-                    run, layer, self.node_ids, TIE_BATCH, _counting(progress, written, total)
+                    run, layer, self.node_ids, TIE_BATCH, report, threads
                 ).items():
                     counts[name] = counts.get(name, 0) + n
                 written += len(layer)
