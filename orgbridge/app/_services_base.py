@@ -50,7 +50,6 @@ from orgbridge.metrics._saved import (
 __all__ = [
     "GROUP_METRICS",
     "OBJECTIVES",
-    "OBJECTIVE_CALLS",
     "PERSON_METRICS",
     "ServicesBase",
 ]
@@ -694,21 +693,14 @@ class ServicesBase:
 
 # ---- helpers -------------------------------------------------------------------------------
 
-#: The recommender's objectives offered in the app and their labels: the presets of
-#: ``orgbridge.recommend.PRESETS``, and ``exposure-full`` (the exposure preset raising every group
-#: towards full coverage, ``coverage_target="full"``, instead of levelling groups up).
-OBJECTIVES = {
-    "balanced": "balanced (coverage, silos, complementarity)",
-    "exposure": "exposure: close the gap between groups",
-    "exposure-full": "exposure: raise every group",
-    "silo": "silo: join groups with few ties",
-}
-#: What each app objective asks the recommender for: ``(objective, coverage_target)``.
-OBJECTIVE_CALLS = {
-    "balanced": ("balanced", "best"),
-    "exposure": ("exposure", "best"),
-    "exposure-full": ("exposure", "full"),
-    "silo": ("silo", "best"),
+#: The recommender's objectives offered in the app: label, and what each asks the recommender
+#: for, ``(objective preset, coverage_target)``. ``exposure-full`` is the exposure preset
+#: raising every group towards full coverage instead of levelling groups up.
+OBJECTIVES: dict[str, tuple[str, str, str]] = {
+    "balanced": ("balanced (coverage, silos, complementarity)", "balanced", "best"),
+    "exposure": ("exposure: close the gap between groups", "exposure", "best"),
+    "exposure-full": ("exposure: raise every group", "exposure", "full"),
+    "silo": ("silo: join groups with few ties", "silo", "best"),
 }
 
 

@@ -12,7 +12,6 @@ import pandas as pd
 from orgbridge.app._access import PERMISSIONS, requires
 from orgbridge.app._services_base import (
     _KINDS,
-    OBJECTIVE_CALLS,
     OBJECTIVES,
     ServicesBase,
     _constraints,
@@ -171,7 +170,7 @@ class RecommendServices(ServicesBase):
         decided = self._decided(kind)
         graph = with_enrolled_capacity(self.graph(), decided["capacity"])
         constraints = _constraints(graph, cohort, different_department, max_level_gap, decided)
-        preset, coverage_target = OBJECTIVE_CALLS[objective]
+        _, preset, coverage_target = OBJECTIVES[objective]
         call: dict[str, Any] = {
             "count": int(count),
             "objective": preset,

@@ -62,6 +62,7 @@ import pyarrow as pa
 
 from orgbridge.errors import SchemaVersionError, StoreError, StoreUnavailable
 from orgbridge.graph._neo4j_plan import stored_time
+from orgbridge.graph._neo4j_resave import READ_PAGE
 from orgbridge.graph._neo4j_save import (
     META_KEY,
     SavePlan,
@@ -92,7 +93,7 @@ Progress = Callable[[str, int, int], None]
 _META_KEY = META_KEY
 _BATCH = 10_000
 #: People per page when reading ties (each page is one record of column lists).
-_READ_PAGE = 25_000
+_READ_PAGE = READ_PAGE
 #: Pages of ties read at once: three keep both cores busy (server and decoding); 100k /
 #: 1M read in 4.3 s against 4.6 s with two (median of 6 paired runs, 3 faster in 5).
 _READ_THREADS = 3

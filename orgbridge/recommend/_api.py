@@ -21,7 +21,11 @@ from orgbridge.recommend._constraints import (
     compile_rules,
     run_commitments,
 )
-from orgbridge.recommend._coverage import COVERAGE_TARGETS, DEFAULT_HORIZON, check_horizon
+from orgbridge.recommend._coverage import (
+    DEFAULT_HORIZON,
+    check_coverage_target,
+    check_horizon,
+)
 from orgbridge.recommend._exact import brute_force_optimum, milp_optimum, set_value
 from orgbridge.recommend._explain import explain
 from orgbridge.recommend._gains import Evaluation, Gains
@@ -371,7 +375,7 @@ def _recommend(
     rules = compile_rules(graph, constraints, kind=kind, state=state)
     commitments, misfits = _misfits(state, rules, kind)
     horizon = check_horizon(horizon)
-    coverage_target = check_target(coverage_target)
+    coverage_target = check_coverage_target(coverage_target)
 
     def new_gains() -> Gains:
         return Gains(
@@ -453,19 +457,6 @@ def _recommend(
         notes=(*rules.notes, *misfits, *_coverage_note(chosen, weights, horizon)),
         shortfall=shortfall,
     )
-
-
-def check_target(target: object) -> str:
-    """The coverage target as one of :data:`COVERAGE_TARGETS`, or a :class:`ParameterError`.
-
-    Example
-    -------
-    >>> check_target("full")
-    'full'
-    """
-    if not isinstance(target, str) or target not in COVERAGE_TARGETS:
-        raise ParameterError(f"coverage target must be one of {COVERAGE_TARGETS}, got {target!r}")
-    return target
 
 
 def _exposure_ran_out(gains: Gains, kind: str) -> str:

@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_HORIZON",
     "NEED_EXPONENT",
     "Coverage",
+    "check_coverage_target",
     "check_horizon",
 ]
 
@@ -65,6 +66,19 @@ COVERAGE_TARGETS = ("best", "full")
 TARGET_MIN_GROUP = 5
 #: Floor of ``T - C_org`` in the unit, so a nearly levelled organisation keeps finite units.
 UNIT_FLOOR = 0.01
+
+
+def check_coverage_target(target: object) -> str:
+    """The coverage target as one of :data:`COVERAGE_TARGETS`, or a :class:`ParameterError`.
+
+    Example
+    -------
+    >>> check_coverage_target("full")
+    'full'
+    """
+    if not isinstance(target, str) or target not in COVERAGE_TARGETS:
+        raise ParameterError(f"coverage target must be one of {COVERAGE_TARGETS}, got {target!r}")
+    return target
 
 
 def check_horizon(horizon: object) -> int:
@@ -140,10 +154,7 @@ class Coverage:
     ) -> None:
         if not np.isfinite(alpha) or alpha < 0:
             raise ParameterError(f"need exponent must be a finite number >= 0, got {alpha}")
-        if target not in COVERAGE_TARGETS:
-            raise ParameterError(
-                f"coverage target must be one of {COVERAGE_TARGETS}, got {target!r}"
-            )
+        target = check_coverage_target(target)
         self.horizon = check_horizon(horizon)
         self.alpha = float(alpha)
         self.group = np.asarray(group, dtype=np.int64)

@@ -154,7 +154,7 @@ def make_layout(context: Context) -> Any:
                                     id=ids.REC_OBJECTIVE,
                                     options=[
                                         {"label": label, "value": value}
-                                        for value, label in OBJECTIVES.items()
+                                        for value, (label, _, _) in OBJECTIVES.items()
                                     ],
                                     value="balanced",
                                     clearable=False,
