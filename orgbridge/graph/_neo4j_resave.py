@@ -43,6 +43,9 @@ Progress = Callable[[str, int, int], None]
 
 #: Source people per read of the stored layer (one Bolt record of column lists per page).
 READ_PAGE = 25_000
+#: Ties per delete: the server deletes more per second in small transactions (about 25k/s at
+#: 5,000 against 16-19k/s at 20,000 here).
+DELETE_BATCH = 5_000
 _IDENTITY = ["source", "target", "key"]
 
 
@@ -234,17 +237,29 @@ def update_layer(
     dated = not layer.timeless or stored["start"].notna().any() or stored["end"].notna().any()
     period = ", t.start = $st[i], t.end = $en[i]" if dated else ""
     # Setting a second property costs the server about as much again: a tie that keeps
-    # its position gets its values only.
+    # its position gets its values only. The type is checked, not the ends' labels (two
+    # node reads per tie): the ids were read from this layer's type a moment ago.
     update = (
-        f"UNWIND range(0, size($r) - 1) AS i MATCH (:Person)-[t:{kind}]->(:Person) "
+        f"UNWIND range(0, size($r) - 1) AS i MATCH ()-[t:{kind}]->() "
         f"WHERE id(t) = $r[i] SET t.weight = $w[i]{period}"
     )
     total = len(diff.update_rel) + len(diff.delete) + len(diff.create)
-    done = 0
-    for moved, query in ((False, update), (True, update + ", t._ord = $o[i]")):
+    counter = _Done(progress, total)
+    for moved in (False, True):
         which = diff.moved == moved
-        relationships, targets = diff.update_rel[which], diff.update_rows[which]
-        for low in range(0, len(relationships), batch):
+        # in store order: each batch then touches few pages (1.3x the updates per second
+        # here than in layer order, which scatters them over the whole relationship store)
+        by_id = np.argsort(diff.update_rel[which], kind="stable")
+        relationships = diff.update_rel[which][by_id]
+        query = update + (", t._ord = $o[i]" if moved else "") + " RETURN count(*) AS n"
+
+        def set_values(
+            low: int,
+            relationships: np.ndarray = relationships,
+            targets: np.ndarray = diff.update_rows[which][by_id],
+            query: str = query,
+            moved: bool = moved,
+        ) -> int:
             rows = targets[low : low + batch]
             params: dict[str, Any] = {
                 "r": relationships[low : low + batch].tolist(),
@@ -255,18 +270,20 @@ def update_layer(
             if dated:
                 params["st"] = [c["start"][i] for i in rows]
                 params["en"] = [c["end"][i] for i in rows]
-            progress("ties", done, total)
-            expect_written(run(query + " RETURN count(*) AS n", **params), len(rows), layer.name)
-            done += len(rows)
-    delete = (
-        f"UNWIND $r AS x MATCH (:Person)-[t:{kind}]->(:Person) WHERE id(t) = x DELETE t "
-        "RETURN count(*) AS n"
-    )
-    for low in range(0, len(diff.delete), batch):
-        progress("ties", done, total)
-        part = diff.delete[low : low + batch].tolist()
+            expect_written(run(query, **params), len(rows), layer.name)
+            return len(rows)
+
+        counter.run(set_values, range(0, len(relationships), batch), threads)
+    delete = f"UNWIND $r AS x MATCH ()-[t:{kind}]->() WHERE id(t) = x DELETE t RETURN count(*) AS n"
+    gone = np.sort(diff.delete)
+
+    def delete_some(low: int) -> int:
+        part = gone[low : low + DELETE_BATCH].tolist()
         expect_written(run(delete, r=part), len(part), layer.name)
-        done += len(part)
+        return len(part)
+
+    counter.run(delete_some, range(0, len(gone), DELETE_BATCH), threads)
+    done = counter.done
     query = layer.create_query()
     for params in layer.batches(node_ids, batch, rows=diff.create, order=diff.positions):
         progress("ties", done, total)
@@ -278,6 +295,25 @@ def update_layer(
         "ties_created": len(diff.create),
         "ties_unchanged": diff.unchanged,
     }
+
+
+class _Done:
+    """Batches run in order (or ``threads`` at a time), their rows counted for progress."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def run(self, batch: Callable[[int], int], starts: range, threads: int) -> None:
+        """Call ``batch(start)`` for every start; a batch's error stops the rest."""
+        self.progress("ties", self.done, self.total)
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            try:
+                for rows in pool.map(batch, starts):
+                    self.done += rows
+                    self.progress("ties", self.done, self.total)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the queued batches are not sent
+                raise
 
 
 def expect_written(rows: list[Any], wanted: int, layer: str) -> None:

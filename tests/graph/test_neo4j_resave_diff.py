@@ -3,14 +3,17 @@ and comparing with the new layer (no server needed)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgbridge.graph._neo4j_resave import diff_layer
+from orgbridge.errors import StoreError
+from orgbridge.graph._neo4j_resave import _Done, diff_layer
 
 Tie = tuple[int, int, float, str | None]
 
@@ -116,3 +119,29 @@ def test_dropping_and_appending_ties_moves_no_other_tie() -> None:
     assert len(diff.delete) == 4 and diff.create.tolist() == [len(new) - 1]
     assert diff.update_rows.tolist() == [0] and not diff.moved.any()
     assert diff.positions[-1] == 12  # after the last stored position
+
+
+def test_a_failing_batch_stops_the_batches_not_yet_sent() -> None:
+    # two at a time: the batches queued behind a failure are cancelled, not sent
+    sent: list[int] = []
+    seen: list[tuple[int, int]] = []
+
+    def batch(start: int) -> int:
+        sent.append(start)
+        if start == 0:
+            raise StoreError("lost an end")
+        time.sleep(0.05)  # all hundred would take five seconds
+        return 10
+
+    counter = _Done(lambda _stage, done, total: seen.append((done, total)), 1000)
+    with pytest.raises(StoreError, match="lost an end"):
+        counter.run(batch, range(0, 1000, 10), threads=2)
+    assert len(sent) < 10, sent
+    assert counter.done == 0 and seen == [(0, 1000)]  # nothing counted past the failure
+
+
+def test_batches_in_threads_count_every_row_in_order() -> None:
+    seen: list[int] = []
+    counter = _Done(lambda _stage, done, _total: seen.append(done), 95)
+    counter.run(lambda start: min(10, 95 - start), range(0, 95, 10), threads=2)
+    assert counter.done == 95 and seen == [0, *range(10, 95, 10), 95]
