@@ -118,6 +118,9 @@ class SavePlan(StorePlan):
                 )
         written = 0
         total = sum(len(x) for x in self.layers if x.name not in kept)
+        types = [x.rel_type for x in self.layers]
+        # periods recorded as absent by the last complete save need not be read back
+        timeless = set(json.loads(self.meta.get("timeless_layers") or "[]")) if clean else set()
         for layer in self.layers:
             if layer.name in kept:
                 continue
@@ -127,7 +130,14 @@ class SavePlan(StorePlan):
                 # two threads; one transaction's runner may not
                 threads = 1 if implicit is None else 2
                 for name, n in update_layer(
-                    run, layer, self.node_ids, TIE_BATCH, report, threads
+                    run,
+                    layer,
+                    self.node_ids,
+                    TIE_BATCH,
+                    report,
+                    threads,
+                    shared=types.count(layer.rel_type) > 1,
+                    dated=layer.name not in timeless,
                 ).items():
                     counts[name] = counts.get(name, 0) + n
                 written += len(layer)
