@@ -217,6 +217,32 @@ def test_changing_one_layer_rewrites_only_that_layer(store: Neo4jStore, batched:
     assert_same(store.load_graph(), resaved)  # the same as a fresh load
 
 
+def test_updates_and_deletes_in_concurrent_small_batches_land_exactly(
+    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dozens of update and delete transactions two at a time, on few people: the deletes
+    # share their end nodes, so the server may find deadlocks between them; each must be
+    # retried, none lost or applied twice.
+    monkeypatch.setattr("orgbridge.graph._neo4j_save.TIE_BATCH", 37)
+    monkeypatch.setattr("orgbridge.graph._neo4j_resave.DELETE_BATCH", 11)
+    store.atomic_limit = 0  # the batched path, one transaction per batch
+    graph = make_graph(30, 1_500, seed=11)
+    store.save_graph(graph)
+    changed = with_layer_changed(with_layer_changed(graph, "collaboration"), "mentoring")
+    ties = changed.explicit_ties()
+    dated = np.flatnonzero((ties["layer"] == "mentoring").to_numpy())[::3]
+    ties.loc[dated, "start"] = ties.loc[dated, "start"] + pd.Timedelta(days=1)
+    changed = OrgGraph(changed.people, ties)
+    store.save_graph(changed)
+    assert store.last_save["ties_deleted"] > 10 * 11
+    assert store.last_save["ties_updated"] > 10 * 37
+    assert_same(store.load_graph(), changed)
+    n_ties = int(count(store, "(:Person)-[t]->(:Person) WHERE type(t) <> 'REPORTS_TO'"))
+    assert n_ties == len(changed.explicit_ties())
+    store.save_graph(changed)
+    assert store.last_save.get("ties_updated", 0) == store.last_save["ties_created"] == 0
+
+
 def test_saving_the_same_graph_again_writes_nothing(store: Neo4jStore) -> None:
     graph = make_graph(200, 1_000, seed=2)
     store.save_graph(graph)
