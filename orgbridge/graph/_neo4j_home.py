@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,21 +82,35 @@ class Neo4jHome:
         locks += sorted(self.data.glob("databases/*/database_lock"))
         return any(_locked(p) for p in locks)
 
-    def admin_command(self) -> list[str]:
-        """The command line that runs ``neo4j-admin`` for this installation."""
-        script = self.home / "bin" / "neo4j-admin"
-        if script.is_file() and os.access(script, os.X_OK):
-            return [str(script)]
+    def admin_command(self, java_options: Sequence[str] = ()) -> list[str]:
+        """The command line that runs ``neo4j-admin`` for this installation, its JVM given
+        ``java_options`` (a distribution's script takes them from :meth:`environment`)."""
+        if self._script() is not None:
+            return [str(self._script())]
         java = os.environ.get("JAVA") or _java_home_binary() or shutil.which("java")
         if not java:
             raise StoreError(
                 "no java found to run neo4j-admin (set JAVA or JAVA_HOME, or put java on PATH)"
             )
-        return [java, "-cp", f"{self.home / 'lib'}/*", f"-Dbasedir={self.home}", ADMIN_MAIN]
+        classpath = f"{self.home / 'lib'}/*"
+        return [java, *java_options, "-cp", classpath, f"-Dbasedir={self.home}", ADMIN_MAIN]
 
-    def environment(self) -> dict[str, str]:
-        """The environment ``neo4j-admin`` runs with (this home and configuration)."""
-        return dict(os.environ, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf))
+    def environment(self, java_options: Sequence[str] = ()) -> dict[str, str]:
+        """The environment ``neo4j-admin`` runs with (this home and configuration).
+
+        A distribution's script reads its JVM options from ``JAVA_OPTS``, which replaces
+        ``HEAP_SIZE``: ``java_options`` are added there only when the caller's environment
+        sets neither, so a heap chosen by the operator is kept.
+        """
+        environment = dict(os.environ, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf))
+        chosen = environment.get("JAVA_OPTS") or environment.get("HEAP_SIZE")
+        if java_options and self._script() is not None and not chosen:
+            environment["JAVA_OPTS"] = " ".join(java_options)
+        return environment
+
+    def _script(self) -> Path | None:
+        script = self.home / "bin" / "neo4j-admin"
+        return script if script.is_file() and os.access(script, os.X_OK) else None
 
 
 def read_conf(path: Path) -> dict[str, str]:

@@ -14,7 +14,8 @@ needs the ``block`` store format of Enterprise; Community's record format answer
 format batch import does not support schema changes"); the store creates it when it is
 first opened.
 
-The files are CSV with typed headers (``_ord:ID(Person)``, ``weight:double``, ...),
+The files are CSV with typed headers (``:ID``, ``weight:double``, ...), every node's id given
+(``--id-type=actual``: people are nodes 0..n-1 in row order, so ties name them by row),
 written column-wise by pyarrow into an owner-only temporary folder, every text value quoted
 (commas, quotes and newlines are safe) and removed afterwards: they hold personal data.
 
@@ -57,6 +58,16 @@ Progress = Callable[[str, int, int], None]
 
 #: neo4j-admin's own default; raised when one value (the tie order of a huge graph) is longer.
 _READ_BUFFER = 4 * 2**20
+#: The importer's JVM compiles hot code with C2 later than by default. The importer runs
+#: only seconds and is CPU-bound; by default its JIT spent over half its CPU time compiling
+#: (11 s of C2 for about 800 methods at 100k people / 1M ties, ``-XX:+CITime``), much of it
+#: on code that ran briefly. Measured alternately at that size: 0.81x the CPU time.
+IMPORTER_JAVA_OPTIONS = (
+    "-XX:Tier4InvocationThreshold=50000",
+    "-XX:Tier4MinInvocationThreshold=20000",
+    "-XX:Tier4CompileThreshold=60000",
+    "-XX:Tier4BackEdgeThreshold=400000",
+)
 #: Characters a path may not hold: they separate files and labels on neo4j-admin's command line.
 _PATH_SEPARATORS = (",", "=")
 
@@ -256,11 +267,16 @@ _PART_ROWS = 2_000_000
 def _write_files(plan: StorePlan, folder: Path) -> _Files:
     files = _Files()
     ids = pa.array(plan.ids, type=pa.string())
-    # people are identified by their row number (_ord, stored as a long property), which
-    # the ties name: neo4j-admin maps integers faster than text ids, the tie files are a
-    # fifth smaller, and any person_id text is fine (the constraint checks them on opening)
+    # every node's id is given (--id-type=actual): people are nodes 0..n-1 in row order,
+    # the meta and log nodes n and n+1, and the ties name their ends by row number. The
+    # importer then maps no ids at all (a fifth of its time with integer ids), the tie files
+    # are a fifth smaller than with text ids, and any person_id text is fine (the constraint
+    # checks them on opening). An actual id is not stored, so _ord is a column of its own.
+    n = len(plan.ids)
+    order = pa.array(np.arange(n, dtype=np.int64))
     people: dict[str, pa.Array] = {
-        "_ord:ID(Person)": pa.array(np.arange(len(plan.ids), dtype=np.int64)),
+        ":ID": order,
+        "_ord:long": order,
         "person_id:string": ids,
         "_h:long": pa.array(plan.row_digests, type=pa.int64()),
     }
@@ -269,8 +285,8 @@ def _write_files(plan: StorePlan, folder: Path) -> _Files:
         people[f"{_header_name(entry['name'])}:{kind}"] = values
     for name, label, table in (
         ("people", "Person", pa.table(people)),
-        ("meta", "OrgbridgeMeta", _one_row({"key": META_KEY, **plan.meta_properties(1)})),
-        ("log", "ImportLog", _one_row(plan.log_properties(1))),
+        ("meta", "OrgbridgeMeta", _one_row(n, {"key": META_KEY, **plan.meta_properties(1)})),
+        ("log", "ImportLog", _one_row(n + 1, plan.log_properties(1))),
     ):
         path = folder / f"{name}.csv"
         _write(path, table)
@@ -300,8 +316,8 @@ def _ties(layer: LayerPlan, low: int, high: int) -> pa.Table:
     """Rows ``low:high`` of ``layer`` as a relationship table (its ends by row number)."""
     c = layer.columns
     columns: dict[str, Any] = {
-        ":START_ID(Person)": pa.array(c["source"][low:high]),
-        ":END_ID(Person)": pa.array(c["target"][low:high]),
+        ":START_ID": pa.array(c["source"][low:high]),
+        ":END_ID": pa.array(c["target"][low:high]),
     }
     if not layer.is_manager_line:
         n = high - low
@@ -321,8 +337,8 @@ def _write(path: Path, table: pa.Table) -> None:
     pacsv.write_csv(table, str(path), write_options=options)
 
 
-def _one_row(properties: dict[str, Any]) -> pa.Table:
-    columns = {}
+def _one_row(node: int, properties: dict[str, Any]) -> pa.Table:
+    columns: dict[str, pa.Array] = {":ID": pa.array([node], pa.int64())}
     for name, value in properties.items():
         kind = {bool: "boolean", int: "long", float: "double", str: "string"}[type(value)]
         columns[f"{name}:{kind}"] = pa.array([value])
@@ -423,7 +439,7 @@ def importer_arguments(
         "full",
         database,
         *files.arguments,
-        "--id-type=integer",
+        "--id-type=actual",
         "--bad-tolerance=0",
         "--skip-bad-relationships=false",
         "--skip-duplicate-nodes=false",
@@ -457,13 +473,13 @@ def _run_importer(
 ) -> tuple[int, int]:
     """Run the importer; the node and relationship counts it reports."""
     arguments = importer_arguments(database, files, folder, overwrite=overwrite, threads=threads)
-    command = [*installation.admin_command(), *arguments]
+    command = [*installation.admin_command(IMPORTER_JAVA_OPTIONS), *arguments]
     output = folder / "neo4j-admin.out"
     with open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         try:
             status = subprocess.run(
                 command,
-                env=installation.environment(),
+                env=installation.environment(IMPORTER_JAVA_OPTIONS),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

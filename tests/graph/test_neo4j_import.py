@@ -25,6 +25,7 @@ from orgbridge.graph import OrgGraph
 from orgbridge.graph._neo4j import Neo4jStore
 from orgbridge.graph._neo4j_home import Neo4jHome
 from orgbridge.graph._neo4j_import import (
+    IMPORTER_JAVA_OPTIONS,
     ImportResult,
     _write_files,
     import_graph,
@@ -151,6 +152,17 @@ def test_the_imported_graph_round_trips_exactly(store: Neo4jStore) -> None:
     log = store.import_log()
     assert log["import_id"].tolist() == [1] and log["people"].tolist() == [13]
     assert log["at"].tolist() == [pd.Timestamp("2026-01-02 03:04:05", tz=UTC)]
+
+
+def test_each_person_is_the_node_of_its_row_number(store: Neo4jStore) -> None:
+    # --id-type=actual: the ties name people by row number, so node ids must be exactly the
+    # rows, and _ord (stored separately, since an actual id is not a property) must agree
+    rows = store._auto("MATCH (p:Person) RETURN id(p), p._ord, p.person_id ORDER BY p._ord")
+    ids = imported_graph().people["person_id"].tolist()
+    assert [r[0] for r in rows] == [r[1] for r in rows] == list(range(len(ids)))
+    assert [r[2] for r in rows] == ids
+    others = store._auto("MATCH (n) WHERE NOT n:Person RETURN labels(n)[0], id(n) ORDER BY id(n)")
+    assert [tuple(r) for r in others] == [("OrgbridgeMeta", len(ids)), ("ImportLog", len(ids) + 1)]
 
 
 def test_hostile_strings_are_stored_as_given(store: Neo4jStore) -> None:
@@ -309,7 +321,13 @@ def test_the_files_are_owner_only_and_quote_every_text(tmp_path: Path) -> None:
     plan = StorePlan(hostile_graph(), {}, None, "2026-01-01T00:00:00")
     files = _write_files(plan, tmp_path)
     people = (tmp_path / "people.csv").read_text(encoding="utf-8")
-    assert people.startswith('"_ord:ID(Person)","person_id:string","_h:long","name:string"')
+    assert people.startswith('":ID","_ord:long","person_id:string","_h:long","name:string"')
+    assert people.splitlines()[1].startswith("0,0,")
+    meta, log = ((tmp_path / f"{x}.csv").read_text().splitlines() for x in ("meta", "log"))
+    assert meta[0].startswith('":ID",') and meta[1].startswith("8,")  # after the 8 people
+    assert log[0].startswith('":ID",') and log[1].startswith("9,")
+    ties = (tmp_path / "ties-0-0.csv").read_text().splitlines()[0]
+    assert ties.startswith('":START_ID",":END_ID"')
     assert '"x,1"' in people and '"q""uote"' in people and '"=SUM(A1)"' in people
     assert '"Infinity"' in people and '"-0"' in people
     for path in tmp_path.iterdir():
@@ -354,6 +372,28 @@ def test_home_reads_the_data_folder_from_the_configuration(tmp_path: Path) -> No
     home = Neo4jHome.locate(tmp_path)
     assert home.data == tmp_path.resolve() / "store" and not home.is_running()
     assert home.admin_command()[-1] == "org.neo4j.cli.AdminTool"
+    command = home.admin_command(IMPORTER_JAVA_OPTIONS)
+    assert command[1 : 1 + len(IMPORTER_JAVA_OPTIONS)] == list(IMPORTER_JAVA_OPTIONS)
+    assert home.environment(IMPORTER_JAVA_OPTIONS).get("JAVA_OPTS") == os.environ.get("JAVA_OPTS")
+
+
+def test_a_distribution_script_gets_the_java_options_unless_the_operator_set_some(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "neo4j-admin"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    home = Neo4jHome.locate(tmp_path)
+    assert home.admin_command(IMPORTER_JAVA_OPTIONS) == [str(script)]
+    for name in ("JAVA_OPTS", "HEAP_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    assert home.environment(IMPORTER_JAVA_OPTIONS)["JAVA_OPTS"] == " ".join(IMPORTER_JAVA_OPTIONS)
+    assert "JAVA_OPTS" not in home.environment()
+    monkeypatch.setenv("HEAP_SIZE", "4g")  # JAVA_OPTS would override the operator's heap
+    assert "JAVA_OPTS" not in home.environment(IMPORTER_JAVA_OPTIONS)
+    monkeypatch.setenv("JAVA_OPTS", "-Xmx2g")
+    assert home.environment(IMPORTER_JAVA_OPTIONS)["JAVA_OPTS"] == "-Xmx2g"
 
 
 def test_the_importer_arguments_skip_nothing_and_name_multiline_files(tmp_path: Path) -> None:
