@@ -61,7 +61,7 @@ _READ_BUFFER = 4 * 2**20
 #: The importer's JVM compiles hot code with C2 later than by default. The importer runs
 #: only seconds and is CPU-bound; by default its JIT spent over half its CPU time compiling
 #: (11 s of C2 for about 800 methods at 100k people / 1M ties, ``-XX:+CITime``), much of it
-#: on code that ran briefly. Measured alternately at that size: 0.81x the CPU time.
+#: on code that ran briefly. Measured alternately at that size: about 0.82x the CPU time.
 IMPORTER_JAVA_OPTIONS = (
     "-XX:Tier4InvocationThreshold=50000",
     "-XX:Tier4MinInvocationThreshold=20000",
