@@ -38,7 +38,16 @@ from tools.neo4j_server import LocalServer
 
 pytestmark = pytest.mark.neo4j
 
-HOSTILE = ["a,b", 'say "hi"', "two\nlines", "=1+2", "  padded ", "", "tab\there", "é;ü"]
+HOSTILE = [
+    "a,b",
+    'say "hi"',
+    "two\nlines",
+    "=1+2",
+    "  padded ",
+    "",
+    "tab\there",
+    'é;ü \\"q\\" 🙂\\',  # backslashes before a quote and at the end
+]
 
 
 def hostile_graph() -> OrgGraph:
@@ -49,7 +58,7 @@ def hostile_graph() -> OrgGraph:
             "person_id": ids,
             "name": HOSTILE,
             "department": pd.Categorical(['R&D, "core"', "Ops\n2"] * 4),
-            'note, "odd" name': [None, "x", "", "=cmd|' /C calc'!A0", "y", None, "z", "w"],
+            'note, "odd" name': [None, "x", "", "=cmd|' /C calc'!A0", "y", None, "z", "\\N\\"],
             "score": [1.5, float("inf"), -0.0, 1e300, 5e-324, None, 2.0, -float("inf")],
             "manager_id": [None, "x,1", "x,1", 'q"uote', 'q"uote', "new\nline", "x,1", "plain"],
             "big": pd.array([2**62, -(2**62), 0, None, 1, 2, 3, 4], dtype="Int64"),
