@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.bench_ingest",
     "bench.bench_exposure",
     "bench.bench_metrics",
+    "bench.bench_betweenness",
     "bench.bench_analyze",
     "bench.bench_stores",
     "bench.bench_recommend",

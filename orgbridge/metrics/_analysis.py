@@ -28,7 +28,6 @@ from orgbridge.graph import OrgGraph
 from orgbridge.graph._orggraph import LayerSpec, normalise_layers
 from orgbridge.metrics._brokerage import (
     EXACT_MAX,
-    SAMPLES,
     betweenness,
     bridging_points,
     constraint,
@@ -123,7 +122,7 @@ def analyze(
     min_group: int = 5,
     seed: int = 0,
     exact_max: int = EXACT_MAX,
-    samples: int = SAMPLES,
+    samples: int | None = None,
     include_people: bool = True,
     parallel: bool = False,
 ) -> Analysis:
@@ -143,7 +142,8 @@ def analyze(
         Seeds Leiden and sampled betweenness.
     exact_max, samples
         Betweenness is exact up to ``exact_max`` people, sampled from ``samples`` sources
-        beyond (the estimate's standard error is reported).
+        beyond (``None``: as many as fit a fixed amount of work, at least 32; the estimate's
+        standard error is reported).
     include_people
         Add the per-person table (``people[]``).
     parallel

@@ -31,14 +31,21 @@ __all__ = [
     "betweenness",
     "bridging_points",
     "constraint",
+    "default_samples",
     "effective_size",
     "groups_tied",
 ]
 
 #: Default size bound: betweenness is exact up to this many people and sampled beyond.
 EXACT_MAX = 5_000
-#: Default number of sampled source people (pivots) beyond the bound.
+#: The least number of source people (pivots) the default samples beyond the bound.
 SAMPLES = 32
+#: Beyond the bound the default samples as many sources as fit this much work, counted as the
+#: people and adjacency entries one source visits (about 1-2 s on the 2-core machine at any
+#: size): a 10,000-person organisation gets hundreds of sources, a million people the least.
+SAMPLE_WORK = 100_000_000
+#: ... and no more than keep the people x sources table of dependencies this small.
+SAMPLE_CELLS = 20_000_000
 #: bridging_points indexes group pairs directly (no sort) up to this many pair slots.
 _DENSE_PAIR_SLOTS = 4_000_000
 #: Effective size computes its sparse product in row chunks of about this many entries.
@@ -52,14 +59,15 @@ def betweenness(
     weight: bool = False,
     normalized: bool = True,
     exact_max: int = EXACT_MAX,
-    samples: int = SAMPLES,
+    samples: int | None = None,
     seed: int = 0,
 ) -> Result:
     """Betweenness centrality: the share of shortest paths between others passing through a person.
 
     Exact (Brandes) when the organisation has at most ``exact_max`` people; beyond that,
     estimated from ``samples`` source people drawn at random (Brandes and Pich 2007), with an
-    estimated standard error per person. The scaling is networkx's
+    estimated standard error per person; by default as many as :func:`default_samples` fits
+    in a fixed amount of work. The scaling is networkx's
     (``betweenness_centrality(G, k=samples, normalized=..., weight=..., seed=seed)`` with
     ``endpoints=False``): normalised values divide the count of ordered pairs by
     ``(n - 1)(n - 2)``, unnormalised values count each unordered pair once; a sampled estimate
@@ -90,7 +98,8 @@ def betweenness(
     exact_max
         Compute exactly up to this many people.
     samples
-        Number of sampled sources beyond ``exact_max`` (exact when ``samples >= n``).
+        Number of sampled sources beyond ``exact_max`` (exact when ``samples >= n``);
+        ``None``: :func:`default_samples` for this organisation and these layers.
     seed
         Seed of the source sample.
 
@@ -114,12 +123,14 @@ def betweenness(
     >>> betweenness(OrgGraph.from_frames(people, ties)).table["betweenness"].round(3).tolist()
     [0.0, 0.667, 0.667, 0.0]
     """
-    if samples < 1 or exact_max < 0:
+    if (samples is not None and samples < 1) or exact_max < 0:
         raise ParameterError(
             f"betweenness needs samples >= 1 and exact_max >= 0; got samples={samples}, "
             f"exact_max={exact_max}"
         )
-    n = graph.n_people
+    n, asked = graph.n_people, samples
+    if samples is None:
+        samples = n if n <= exact_max else default_samples(n, graph.adjacency(layers).nnz)
     exact = n <= exact_max or samples >= n
     ig_graph: Any = graph.igraph(layers) if exact or weight else None
     lengths = 1.0 / np.asarray(ig_graph.es["weight"], dtype=np.float64) if weight else None
@@ -145,7 +156,7 @@ def betweenness(
         "weight": weight,
         "normalized": normalized,
         "exact_max": exact_max,
-        "samples": samples,
+        "samples": asked,
         "seed": seed,
         "method": "exact (Brandes)" if exact else "sampled sources (Brandes-Pich)",
     }
@@ -157,6 +168,26 @@ def betweenness(
         "max_betweenness": _finite(np.max, value),
     }
     return Result("betweenness", parameters, table, values)
+
+
+def default_samples(n_people: int, entries: int) -> int:
+    """The sources sampled by default beyond the exact bound: as many as fit ``SAMPLE_WORK``
+    (each visits the ``n_people`` and the adjacency's ``entries``, two per tie) and keep the
+    dependency table under ``SAMPLE_CELLS``, at least ``SAMPLES``, at most everyone.
+
+    The standard error falls as one over the square root of the sources, so a mid-sized
+    organisation's brokers are ranked from many sources while a million people still get
+    an answer in seconds.
+
+    Example
+    -------
+    >>> default_samples(10_000, 120_000), default_samples(100_000, 2_000_000)
+    (769, 47)
+    >>> default_samples(1_000_000, 20_000_000), default_samples(20, 40)
+    (32, 20)
+    """
+    fits = min(SAMPLE_WORK // max(n_people + entries, 1), SAMPLE_CELLS // max(n_people, 1))
+    return max(1, min(n_people, max(SAMPLES, int(fits))))
 
 
 def _finite(statistic: Any, values: np.ndarray) -> float:

@@ -33,7 +33,7 @@ import pandas as pd
 from orgbridge.errors import ParameterError
 from orgbridge.graph import OrgGraph
 from orgbridge.metrics._analysis import Analysis
-from orgbridge.metrics._brokerage import EXACT_MAX, SAMPLES
+from orgbridge.metrics._brokerage import EXACT_MAX
 
 __all__ = [
     "SAVED_METRICS",
@@ -84,7 +84,7 @@ def provenance(
     seed: int,
     as_of: str | None,
     exact_max: int = EXACT_MAX,
-    samples: int = SAMPLES,
+    samples: int | None = None,
 ) -> dict[str, Any]:
     """The ``about`` record of metrics computed from the stored organisation whose data
     stamp is ``data`` (``whole``: the analysed snapshot was all of it)."""
@@ -95,7 +95,7 @@ def provenance(
         "seed": int(seed),
         "as_of": as_of,
         "exact_max": int(exact_max),
-        "samples": int(samples),
+        "samples": None if samples is None else int(samples),
         "code": code_version(),
     }
 

@@ -170,6 +170,46 @@ def test_betweenness_uses_exact_values_when_the_sample_covers_everyone() -> None
     assert np.allclose(r.table["betweenness"], betweenness(graph).table["betweenness"])
 
 
+def test_by_default_beyond_the_bound_the_sources_fill_the_work_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default draws as many sources as fit SAMPLE_WORK, and its estimate is networkx's
+    with that many sources and the same seed."""
+    graph = GRAPHS["gnp-80"]()
+    visits = graph.n_people + graph.adjacency().nnz
+    monkeypatch.setattr(_brokerage, "SAMPLE_WORK", 45 * visits + visits // 2)
+    r = betweenness(graph, exact_max=0, seed=5)
+    assert r["samples"] == 45 and not r["exact"] and r.parameters["samples"] is None
+    expected = nx.betweenness_centrality(simple_graph(graph), k=45, seed=5)
+    assert np.allclose(r.table["betweenness"], by_position(expected, graph.n_people))
+    # a budget that covers everyone gives the exact values; a tiny one still SAMPLES sources
+    monkeypatch.setattr(_brokerage, "SAMPLE_WORK", 10**12)
+    exact = betweenness(graph, exact_max=0)
+    assert exact["exact"] and exact["samples"] == graph.n_people
+    assert np.allclose(
+        exact.table["betweenness"],
+        by_position(nx.betweenness_centrality(simple_graph(graph)), graph.n_people),
+    )
+    monkeypatch.setattr(_brokerage, "SAMPLE_WORK", 1)
+    assert betweenness(graph, exact_max=0)["samples"] == _brokerage.SAMPLES
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10**7), st.integers(0, 10**9))
+def test_the_default_sample_fits_the_work_and_the_table_or_is_the_least(
+    people: int, entries: int
+) -> None:
+    k = _brokerage.default_samples(people, entries)
+    assert 1 <= k <= people
+    least = min(people, _brokerage.SAMPLES)
+    assert k >= least
+    if k > least:  # more than the least only while it fits both bounds
+        assert k * (people + entries) <= _brokerage.SAMPLE_WORK
+        assert k * people <= _brokerage.SAMPLE_CELLS
+    # more ties never means more sources
+    assert _brokerage.default_samples(people, entries + people) <= k
+
+
 def test_betweenness_checks_its_parameters() -> None:
     with pytest.raises(ParameterError, match="samples"):
         betweenness(two_silos(), samples=0)
